@@ -1,0 +1,245 @@
+"""Runs the experiments and builds the lecture materials: python build.py [--profile default] ...
+
+Stages: experiments (cached by content) → figures and numbers → Jinja2 templates → XeLaTeX PDFs.
+"""
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from experiments import EXPERIMENTS, PROFILES
+
+ROOT = Path(__file__).resolve().parent
+DOCUMENTS = [("deck", "deck.tex", {}), ("exercise", "exercise.tex", {"solutions": True}),
+             ("exercise-student", "exercise.tex", {"solutions": False}), ("report", "report.tex", {})]
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one clear line and exit 2, instead of the usage dump
+        print(f"build.py: error: {message} (see python build.py --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+def parse_args(argv):
+    p = Parser(description="Run the experiments and build the deck, the exercise sheets, the report and the MyST page.")
+    p.add_argument("--profile", choices=PROFILES, default="default",
+                   help="budget: smoke (seconds, for tests), default (minutes on a laptop), full (hours on a CPU), "
+                        "paper (the papers' scale, meant for a GPU). Default: %(default)s")
+    p.add_argument("--only", nargs="+", metavar="NAME",
+                   help="compute only these experiments (see --list); the documents use what is cached for the rest")
+    p.add_argument("--list", action="store_true", help="list the experiments with their budget under --profile and whether each is cached, then exit")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where to train: auto picks cuda when torch sees a GPU. Default: %(default)s")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes for experiment jobs (one torch thread each). Default: the number of cores, at most 8")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run jobs on an existing Dask cluster, e.g. tcp://host:8786")
+    p.add_argument("--out", type=Path, default=ROOT / "report", metavar="DIR", help="output folder. Default: report/")
+    p.add_argument("--cache", type=Path, default=ROOT / ".cache", metavar="DIR", help="results cache. Default: .cache/")
+    p.add_argument("--data-dir", type=Path, metavar="DIR", help="folder with the four MNIST IDX files (.gz or raw)")
+    p.add_argument("--no-pdf", action="store_true", help="stop after figures, tables and the MyST page (no TeX needed)")
+    p.add_argument("--force", action="store_true", help="ignore the cache: recompute every experiment and rebuild every document")
+    args = p.parse_args(argv)
+    unknown = [n for n in args.only or [] if n not in EXPERIMENTS]
+    if unknown:
+        p.error(f"unknown experiment {', '.join(map(repr, unknown))}; known: {', '.join(EXPERIMENTS)}")
+    if args.jobs is not None and args.jobs < 1:
+        p.error("--jobs must be at least 1")
+    return args
+
+
+def inputs_fingerprint(args) -> str:
+    """Everything a build's outputs depend on, hashed without importing torch (a no-op rebuild stays fast)."""
+    from pipeline.cache import torch_version
+    h = hashlib.sha256()
+    for folder in ("experiments", "pipeline", "templates"):
+        for file in sorted((ROOT / folder).rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts:
+                h.update(str(file.relative_to(ROOT)).encode() + file.read_bytes())
+    h.update((ROOT / "build.py").read_bytes())
+    h.update(json.dumps([args.profile, sorted(args.only or []), args.device, args.no_pdf, str(args.out.resolve()),
+                         str(args.data_dir), torch_version(), git_commit(), os.path.exists("/dev/nvidia0")]).encode())
+    return h.hexdigest()
+
+
+def git_commit() -> str:
+    head = ROOT / ".git" / "HEAD"
+    try:
+        ref = head.read_text().strip()
+        if ref.startswith("ref: "):
+            ref_file = ROOT / ".git" / ref[5:]
+            if ref_file.exists():
+                return ref_file.read_text().strip()[:10]
+            packed = (ROOT / ".git" / "packed-refs").read_text()
+            return next(line.split()[0][:10] for line in packed.splitlines() if line.endswith(ref[5:]))
+        return ref[:10]
+    except (OSError, StopIteration):
+        return "unknown"
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def up_to_date(stamp: Path, fingerprint: str):
+    try:
+        saved = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        return None
+    if saved.get("fingerprint") != fingerprint:
+        return None
+    for name, digest in saved["outputs"].items():
+        path = stamp.parent / name
+        if not path.is_file() or file_digest(path) != digest:
+            return None
+    return saved
+
+
+def print_table(rows, headers):
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    for row in [headers, ["-" * w for w in widths], *rows]:
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    out = args.out.resolve()
+    stamp = out / ".build-stamp.json"
+    fingerprint = inputs_fingerprint(args)
+    if not (args.force or args.list):
+        saved = up_to_date(stamp, fingerprint)
+        if saved:
+            print(f"Nothing to do: the outputs in {out} are up to date (profile {args.profile}).")
+            print_table(saved["summary"], ["stage", "item", "status", "seconds"])
+            return 0
+
+    from tqdm import tqdm
+
+    from pipeline import documents, runner
+    from pipeline.cache import Cache
+
+    if args.data_dir:
+        os.environ["RNN_GRADIENTS_DATA_DIR"] = str(args.data_dir.resolve())
+    cache = Cache(args.cache)
+    device = runner.resolve_device(args.device)
+    plans = runner.make_plan(EXPERIMENTS, args.profile, device, cache)
+
+    if args.list:
+        rows = [[p.name, f"{sum(j.cached for j in p.jobs)}/{len(p.jobs)}", p.budget] for p in plans]
+        print(f"Experiments under profile {args.profile!r} on {device} (cache: {args.cache}):")
+        print_table(rows, ["experiment", "cached jobs", "budget"])
+        return 0
+
+    selected = set(args.only or EXPERIMENTS)
+    # experiments outside --only are used only when fully cached; the documents leave out the rest
+    runnable = [p for p in plans if p.name in selected or all(j.cached for j in p.jobs)]
+    skipped = {p.name: "not computed (outside --only and not cached)" for p in plans if p not in runnable}
+    workers = 1 if args.profile == "smoke" and args.jobs is None else (args.jobs or runner.default_workers())
+    summary, t_start = [], time.perf_counter()
+    try:
+        with tqdm(desc="experiments", unit="job", dynamic_ncols=True, disable=None) as bar:
+            results = runner.execute(runnable, cache, device, workers=workers, scheduler=args.scheduler,
+                                     force=args.force, log=tqdm.write, progress=bar)
+    except KeyboardInterrupt:
+        print("\nInterrupted: every job that finished is cached; run the same command again to continue.", file=sys.stderr)
+        return 130
+    for p in runnable:
+        computed = [j for j in p.jobs if not j.cached]
+        status = "computed" if len(computed) == len(p.jobs) else "cached" if not computed else f"{len(computed)}/{len(p.jobs)} computed"
+        summary.append(["experiment", p.name, status, f"{sum(j.seconds for j in computed):.1f}"])
+
+    figures = out / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    numbers = {}
+    for p in runnable:
+        missing = [r for r in results[p.name] if isinstance(r, Exception)]
+        if missing:
+            skipped[p.name] = str(missing[0])
+            continue
+        report = p.module.report(p.config, results[p.name], figures)
+        if report.get("skipped"):
+            skipped[p.name] = report["skipped"]
+            continue
+        report["seconds"] = sum(j.seconds for j in p.jobs)
+        report["budget"] = report.get("budget") or p.budget
+        numbers[p.name] = report
+    summary.append(["figures", str(figures.relative_to(out)) + "/", "drawn", f"{time.perf_counter() - t0:.1f}"])
+
+    context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device, plans))
+    (out / "results.json").write_text(json.dumps(context, indent=1, sort_keys=True, default=str))
+    t0 = time.perf_counter()
+    page = documents.render("page.md", context, latex=False)
+    documents.write_if_changed(out / "page.md", page)
+    images = out / "images" / "problem_set_07"
+    images.mkdir(parents=True, exist_ok=True)
+    for png in figures.glob("*.png"):
+        shutil.copyfile(png, images / png.name)
+    summary.append(["document", "page.md (MyST)", "rendered", f"{time.perf_counter() - t0:.1f}"])
+
+    failed = False
+    if args.no_pdf:
+        print("--no-pdf: skipped the PDFs.")
+    elif missing := documents.tex_available():
+        print(f"error: cannot build the PDFs: {', '.join(missing)} not found. The experiments, figures and page.md are in {out}.\n"
+              f"Install TeX Live with: sudo apt-get install --no-install-recommends {documents.TEX_PACKAGES}\n"
+              f"(or run the README's first command, which installs them), then run python build.py again.", file=sys.stderr)
+        failed = True
+    else:
+        build = out / "build"
+        epoch = commit_epoch()
+        for name, template, extra in DOCUMENTS:
+            try:
+                tex = build / f"{name}.tex"
+                documents.write_if_changed(tex, documents.render(template, {**context, **extra}))
+                built = documents.compile_pdf(tex, out, epoch)
+                summary.append(["document", f"{name}.pdf", "compiled" if built.compiled else "up to date", f"{built.seconds:.1f}"])
+            except documents.DocumentError as e:
+                print(f"error: {name}.pdf: {e}", file=sys.stderr)
+                summary.append(["document", f"{name}.pdf", "FAILED", "-"])
+                failed = True
+
+    print()
+    print_table(summary, ["stage", "item", "status", "seconds"])
+    for name, reason in skipped.items():
+        print(f"skipped {name}: {reason}")
+    print(f"\nOutputs in {out}: deck.pdf, exercise.pdf, exercise-student.pdf, report.pdf, page.md, figures/ "
+          f"(total {time.perf_counter() - t_start:.0f} s)")
+    if failed:
+        return 1
+    outputs = [f for f in out.rglob("*") if f.is_file() and "build" not in f.relative_to(out).parts and f != stamp]
+    stamp.write_text(json.dumps({"fingerprint": fingerprint, "summary": summary,
+                                 "outputs": {str(f.relative_to(out)): file_digest(f) for f in outputs}}))
+    return 0
+
+
+def commit_epoch() -> int:
+    """SOURCE_DATE_EPOCH for TeX: fixed, so that the same inputs give the same PDF bytes."""
+    return int(os.environ.get("SOURCE_DATE_EPOCH", "1767225600"))  # 2026-01-01
+
+
+def environment(args, device, plans) -> dict:
+    import platform
+
+    import numpy
+    import torch
+    threads = 1 if (args.jobs or 2) > 1 else torch.get_num_threads()
+    return dict(python=platform.python_version(), torch=torch.__version__, numpy=numpy.__version__,
+                platform=f"{platform.system()} {platform.machine()}", cpu=cpu_name(), cores=os.cpu_count(),
+                device=device, commit=git_commit(), profile=args.profile, threads=threads)
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

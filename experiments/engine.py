@@ -1,0 +1,573 @@
+"""RNN training engine: K independent small RNNs trained as one batched computation.
+
+Every tensor carries a leading model dim K, so an ensemble of seeds / learning rates / clipping
+thresholds costs about as much as one run (tiny RNNs on a CPU are latency-bound, not FLOP-bound).
+
+Plain cells (tanh, sigmoid, relu, linear) use a hand-written BPTT: the input projection for all
+steps is one matmul, the recurrence runs in preallocated buffers, and the weight gradients are one
+big matmul over all steps. The LSTM uses autograd. Model (row-vector form, W h == h @ W^T):
+    h_t = f(W h_{t-1} + V x_t + b),  h_0 = 0,   y_hat = U h + c
+All of a member's parameters live in one row of a flat (K, P) tensor, so gradient norms, clipping
+and the optimisers are a handful of (K, P) ops, with no mixing across members.
+"""
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+__all__ = ["Member", "Ensemble", "fit", "set_flush_denormal", "init_recurrent", "clip_by_global_norm",
+           "omega_penalty", "CELLS", "INITS", "OPTIMIZERS"]
+
+CELLS = ("tanh", "sigmoid", "relu", "linear", "lstm")
+INITS = ("gaussian", "orthogonal", "identity", "sparse")
+OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
+_OMEGA_EPS = 1e-20      # ||dE/dh||^2 below this: the Omega term is masked (as in Pascanu et al.'s code)
+DATA_CHUNK = 50         # fit() draws this many batches per sample() call; part of the data stream's definition
+
+
+def set_flush_denormal():
+    # identity-init ReLU nets decay into denormals, which run ~100x slower on x86 without this
+    torch.set_flush_denormal(True)
+
+
+set_flush_denormal()
+
+
+@dataclass(frozen=True)
+class Member:
+    """One independent run inside an ensemble."""
+    seed: int
+    lr: float = 0.01
+    clip: float | None = None   # global-norm clipping threshold over this member's params; None = off
+    omega: float = 0.0          # weight of Pascanu's Omega regulariser; 0 = off
+    init: str = "gaussian"      # gaussian | orthogonal | identity | sparse
+    rec_scale: float = 0.1      # gaussian: std; orthogonal: gain; identity: multiplier; sparse: spectral radius
+    sparse_k: int = 15          # sparse: non-zero incoming weights per unit
+    in_std: float = 0.1
+    out_std: float = 0.1
+
+
+# ----------------------------------------------------------------------------- initialisation
+
+def init_recurrent(kind, n, scale, k=15, generator=None):
+    """Recurrent matrix W (n, n), float64 on CPU (cast later, so init is independent of dtype/device)."""
+    g = generator
+    if kind == "gaussian":
+        return torch.randn(n, n, generator=g, dtype=torch.float64) * scale
+    if kind == "orthogonal":
+        q, r = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))
+        return q * torch.sign(torch.diagonal(r)) * scale   # sign fix makes Q Haar-distributed
+    if kind == "identity":
+        return torch.eye(n, dtype=torch.float64) * scale
+    if kind == "sparse":
+        k = min(k, n)
+        w = torch.zeros(n, n, dtype=torch.float64)
+        for i in range(n):    # row i = incoming weights of unit i
+            cols = torch.randperm(n, generator=g)[:k]
+            w[i, cols] = torch.randn(k, generator=g, dtype=torch.float64)
+        rho = torch.linalg.eigvals(w).abs().max().item()
+        return w * (scale / rho) if rho > 0 else w
+    raise ValueError(f"unknown init {kind!r}; expected one of {INITS}")
+
+
+def _param_shapes(cell, n_in, n, n_out):
+    if cell == "lstm":   # gate order i, f, g, o as in torch.nn.LSTM; one bias (b_ih + b_hh merged)
+        return {"W_ih": (4 * n, n_in), "W_hh": (4 * n, n), "b": (4 * n,), "U": (n_out, n), "c": (n_out,)}
+    return {"W": (n, n), "V": (n, n_in), "b": (n,), "U": (n_out, n), "c": (n_out,)}
+
+
+def _init_member(cell, n_in, n, n_out, m):
+    """Initial parameters of one member, float64, from torch.Generator(seed) only."""
+    g = torch.Generator().manual_seed(m.seed)
+    f64 = torch.float64
+    if cell == "lstm":
+        # torch.nn.LSTM's init for W_hh and U, Gaussian input weights, forget-gate bias 1
+        s = 1 / math.sqrt(n)
+        p = {"W_ih": torch.randn(4 * n, n_in, generator=g, dtype=f64) * m.in_std,
+             "W_hh": (torch.rand(4 * n, n, generator=g, dtype=f64) * 2 - 1) * s,
+             "b": torch.zeros(4 * n, dtype=f64),
+             "U": (torch.rand(n_out, n, generator=g, dtype=f64) * 2 - 1) * s,
+             "c": torch.zeros(n_out, dtype=f64)}
+        p["b"][n:2 * n] = 1.0
+        return p
+    return {"W": init_recurrent(m.init, n, m.rec_scale, m.sparse_k, g),
+            "V": torch.randn(n, n_in, generator=g, dtype=f64) * m.in_std,
+            "b": torch.zeros(n, dtype=f64),
+            "U": torch.randn(n_out, n, generator=g, dtype=f64) * m.out_std,
+            "c": torch.zeros(n_out, dtype=f64)}
+
+
+# ----------------------------------------------------------------------------- shared maths
+
+def clip_by_global_norm(g, clip):
+    """g: (K, P) flat gradients, clip: (K,) thresholds (inf = off). In place; returns the norms before.
+    Pascanu et al. Alg. 1: if ||g|| >= threshold, g <- threshold * g / ||g||."""
+    norm = torch.linalg.vector_norm(g, dim=1)
+    scale = torch.where(norm >= clip, clip / norm, torch.ones_like(norm))
+    g.mul_(scale[:, None])
+    return norm
+
+
+def omega_penalty(W, a, delta, batch, keep=None):
+    """Pascanu et al. (2013) Omega, for all transitions h_k -> h_{k+1} at once.
+    W: (K, n, n); a: (K, M, n) = delta_{k+1} * f'(pre_{k+1}) (rows over transitions x batch);
+    delta: (K, M, n) = dE/dh_{k+1}; batch: B (the sum over k is divided by B = mean over the batch);
+    keep: optional (K or 1, M) bool of transitions that exist in the graph (truncated BPTT).
+    delta and f' are constants; only the direct dependence on W is differentiated.
+    Returns (Omega (K,), dOmega/dW (K, n, n))."""
+    v = torch.bmm(a, W)                                # delta_{k+1} diag(f') W, as a row vector
+    nv = torch.linalg.vector_norm(v, dim=-1)
+    nd2 = (delta * delta).sum(-1)
+    mask = nd2 >= _OMEGA_EPS
+    if keep is not None:
+        mask = mask & keep
+    nd = nd2.clamp_min(_OMEGA_EPS).sqrt()
+    ratio = nv / nd
+    zero = torch.zeros((), dtype=W.dtype, device=W.device)
+    omega = torch.where(mask, (ratio - 1) ** 2, zero).sum(1) / batch
+    # d/dv (||v||/||d|| - 1)^2 = 2 (ratio - 1) v / (||v|| ||d||); v = a W  =>  dW = a^T (d/dv)
+    coef = torch.where(mask, 2 * (ratio - 1) / (nv * nd).clamp_min(1e-30), zero) / batch
+    return omega, torch.bmm(a.transpose(1, 2), v * coef[..., None])
+
+
+def _loss_and_grad(z, y, kind, need_grad=True):
+    """z: (K, M, n_out) outputs, y: (K, M) int targets (-100 = ignored) or (K, M, n_out) floats.
+    Returns (sum of per-item losses (K,), item count (K,), dsum/dz or None)."""
+    if kind == "ce":
+        valid = y != -100
+        yc = y.clamp_min(0)
+        logp = torch.log_softmax(z, -1)
+        nll = -logp.gather(-1, yc[..., None]).squeeze(-1)
+        total = torch.where(valid, nll, torch.zeros_like(nll)).sum(1)
+        count = valid.sum(1).to(z.dtype)
+        dz = None
+        if need_grad:
+            dz = logp.exp_()
+            dz.scatter_add_(-1, yc[..., None], torch.full_like(nll, -1.0)[..., None])
+            dz.mul_(valid[..., None])
+        return total, count, dz
+    if kind == "mse":   # mean over batch, steps and output units (== F.mse_loss)
+        diff = z - y
+        total = (diff * diff).flatten(1).sum(1)
+        count = torch.full_like(total, diff[0].numel())
+        return total, count, (2 * diff if need_grad else None)
+    raise ValueError(f"unknown loss {kind!r}; expected 'ce' or 'mse'")
+
+
+_ACT = {"tanh": torch.tanh_, "sigmoid": torch.sigmoid_, "relu": torch.relu_, "linear": None}
+
+
+def _act_grad(cell, h):
+    """f'(pre) from h = f(pre), so the forward pass keeps only hidden states."""
+    if cell == "tanh":
+        return 1 - h * h
+    if cell == "sigmoid":
+        return h * (1 - h)
+    if cell == "relu":
+        return (h > 0).to(h.dtype)
+    return None   # linear: f' = 1
+
+
+# ----------------------------------------------------------------------------- the ensemble
+
+class Ensemble:
+    """K independent RNNs of one shape trained as one batched computation (leading model dim K)."""
+
+    def __init__(self, cell, n_in, n_hidden, n_out, members, optimizer="sgd", momentum=0.0,
+                 output="last", device="cpu", dtype=torch.float32):
+        if cell not in CELLS:
+            raise ValueError(f"unknown cell {cell!r}; expected one of {CELLS}")
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {OPTIMIZERS}")
+        if output not in ("last", "every"):
+            raise ValueError("output must be 'last' or 'every'")
+        self.members = list(members)
+        self.K = K = len(self.members)
+        self.cell, self.n_in, self.n_hidden, self.n_out = cell, n_in, n_hidden, n_out
+        self.optimizer, self.momentum, self.output = optimizer, momentum, output
+        self.device, self.dtype = torch.device(device), dtype
+        if cell == "lstm" and any(m.omega for m in self.members):
+            raise ValueError("Omega is defined for plain cells only")
+
+        self._shapes = _param_shapes(cell, n_in, n_hidden, n_out)
+        self._offsets, P = {}, 0
+        for name, shape in self._shapes.items():
+            size = math.prod(shape)
+            self._offsets[name] = (P, size)
+            P += size
+        self.P = P
+        kw = dict(dtype=dtype, device=self.device)
+        self.flat = torch.zeros(K, P, **kw)      # parameters; W, V, ... are views into it
+        self.grad = torch.zeros(K, P, **kw)
+        for k, m in enumerate(self.members):
+            for name, value in _init_member(cell, n_in, n_hidden, n_out, m).items():
+                self._view(self.flat, name)[k].copy_(value)
+        for name in self._shapes:
+            setattr(self, name, self._view(self.flat, name))
+
+        self.lr = torch.tensor([m.lr for m in self.members], **kw)[:, None]
+        self.clip = torch.tensor([math.inf if m.clip is None else m.clip for m in self.members], **kw)
+        self.omega = torch.tensor([m.omega for m in self.members], **kw)
+        self.use_omega = bool(any(m.omega for m in self.members))
+        self.opt_state = {}
+        if optimizer in ("momentum", "rmsprop"):
+            self.opt_state["buf"] = torch.zeros(K, P, **kw)
+        if optimizer == "adam":
+            self.opt_state["m"] = torch.zeros(K, P, **kw)
+            self.opt_state["v"] = torch.zeros(K, P, **kw)
+        self.step = 0                                                    # updates done
+        self.diverged = torch.zeros(K, dtype=torch.bool, device=self.device)
+        self._diverged_step = torch.full((K,), -1, dtype=torch.long, device=self.device)
+        self._bufs = {}
+
+    # ---- bookkeeping
+    def _view(self, flat, name):
+        o, size = self._offsets[name]
+        return flat[:, o:o + size].view(flat.shape[0], *self._shapes[name])
+
+    def _buf(self, name, shape):
+        """Preallocated scratch tensor, reused across steps of the same shape."""
+        b = self._bufs.get(name)
+        if b is None or b.shape != shape:
+            b = self._bufs[name] = torch.empty(shape, dtype=self.dtype, device=self.device)
+        return b
+
+    @property
+    def diverged_at(self):
+        return [None if s < 0 else int(s) for s in self._diverged_step.tolist()]
+
+    def state_dict(self):
+        return {"flat": self.flat.clone(), "opt_state": {k: v.clone() for k, v in self.opt_state.items()},
+                "step": self.step, "diverged": self.diverged.clone(), "diverged_step": self._diverged_step.clone()}
+
+    def load_state_dict(self, sd):
+        self.flat.copy_(sd["flat"])
+        for k, v in sd["opt_state"].items():
+            self.opt_state[k].copy_(v)
+        self.step = sd["step"]
+        self.diverged.copy_(sd["diverged"])
+        self._diverged_step.copy_(sd["diverged_step"])
+
+    def _x(self, x):
+        x = torch.as_tensor(x, dtype=self.dtype, device=self.device)
+        if x.dim() not in (3, 4) or x.shape[-1] != self.n_in or (x.dim() == 4 and x.shape[0] != self.K):
+            raise ValueError(f"x must be (T,B,{self.n_in}) or ({self.K},T,B,{self.n_in}), got {tuple(x.shape)}")
+        return x
+
+    def _y(self, y, loss, T, B):
+        """Targets as (K, M) / (K, M, n_out) with M = B ('last') or T*B ('every', time-major)."""
+        y = torch.as_tensor(y, device=self.device)
+        y = y.long() if loss == "ce" else y.to(self.dtype)
+        base = (1 if loss == "ce" else 2) + (self.output == "every")
+        if y.dim() == base:
+            y = y.expand(self.K, *y.shape)
+        M = T * B if self.output == "every" else B
+        return y.reshape(self.K, M) if loss == "ce" else y.reshape(self.K, M, self.n_out)
+
+    # ---- forward (plain cells)
+    def _forward_plain(self, x, W, V, b, buf="H"):
+        """All hidden states H (K, T+1, B, n), H[:, 0] = h_0 = 0."""
+        K, n = self.K, self.n_hidden
+        T, B = x.shape[-3], x.shape[-2]
+        H = self._buf(buf, (K, T + 1, B, n))
+        H[:, 0].zero_()
+        Hin = H[:, 1:].view(K, T * B, n)
+        # input projection + bias for all steps: one matmul, written straight into the state buffer
+        xs = x.reshape(-1, T * B, self.n_in).expand(K, T * B, self.n_in)
+        torch.baddbmm(b[:, None, :], xs, V.transpose(1, 2), out=Hin)
+        act, Wt = _ACT[self.cell], W.transpose(1, 2)
+        if K == 1:   # 2-D ops skip bmm's batching overhead
+            H0, Wt0 = H[0], Wt[0]
+            for t in range(T):
+                h = H0[t + 1].addmm_(H0[t], Wt0)
+                if act is not None:
+                    act(h)
+        else:
+            for t in range(T):
+                h = H[:, t + 1].baddbmm_(H[:, t], Wt)
+                if act is not None:
+                    act(h)
+        return H
+
+    def _outputs(self, H, U, c):
+        K, T1, B, n = H.shape
+        hs = H[:, T1 - 1] if self.output == "last" else H[:, 1:].reshape(K, (T1 - 1) * B, n)
+        return torch.baddbmm(c[:, None, :], hs, U.transpose(1, 2)), hs
+
+    # ---- training
+    def train_step(self, x, y, loss, window=None, record_dEdh=False):
+        x = self._x(x)
+        T, B = x.shape[-3], x.shape[-2]
+        y = self._y(y, loss, T, B)
+        g = self.grad
+        if self.cell == "lstm":
+            loss_v, dEdh, omega = self._grads_lstm(x, y, loss, window, record_dEdh)
+        else:
+            loss_v, dEdh, omega = self._grads_plain(x, y, loss, window, record_dEdh)
+        norm = clip_by_global_norm(g, self.clip)   # norm before clipping, Omega's gradient included
+
+        # a member whose loss or gradient is not finite is frozen from now on
+        before = self.diverged
+        bad = ~(torch.isfinite(loss_v) & torch.isfinite(norm))
+        self._diverged_step = torch.where(bad & ~before, self.step, self._diverged_step)
+        self.diverged = before | bad
+        self._update(~self.diverged)
+        self.step += 1
+        nan = torch.full_like(loss_v, math.nan)
+        omega = torch.where(self.omega > 0, omega, torch.zeros_like(omega))
+        out = {"loss": torch.where(before, nan, loss_v), "grad_norm": torch.where(before, nan, norm),
+               "omega": torch.where(before, nan, omega)}
+        if record_dEdh:
+            out["dEdh"] = torch.where(before[:, None], nan[:, None], dEdh)
+        return out
+
+    def _update(self, active):
+        # torch.optim's update rules with default hyper-parameters, one lr per member; frozen members
+        # get neither an update nor optimiser state (torch.where, so NaN in their grads stays theirs)
+        zero = torch.zeros((), dtype=self.dtype, device=self.device)
+        a = active[:, None]
+        g = torch.where(a, self.grad, zero)
+        if self.optimizer == "sgd":
+            delta = g
+        elif self.optimizer == "momentum":
+            delta = self.opt_state["buf"].mul_(self.momentum).add_(g)
+        elif self.optimizer == "rmsprop":   # alpha=0.99, eps=1e-8
+            sq = self.opt_state["buf"].mul_(0.99).addcmul_(g, g, value=0.01)
+            delta = g / (sq.sqrt() + 1e-8)
+        else:                               # adam: betas=(0.9, 0.999), eps=1e-8
+            t = self.step + 1
+            m = self.opt_state["m"].mul_(0.9).add_(g, alpha=0.1)
+            v = self.opt_state["v"].mul_(0.999).addcmul_(g, g, value=0.001)
+            delta = (m / (1 - 0.9 ** t)) / (v.sqrt() / math.sqrt(1 - 0.999 ** t) + 1e-8)
+        self.flat.sub_(torch.where(a, delta * self.lr, zero))
+
+    def _grads_plain(self, x, y, loss, window, record_dEdh):
+        """Hand-written BPTT into self.grad. Returns (loss (K,), dEdh (K,T) or None, Omega (K,))."""
+        K, n = self.K, self.n_hidden
+        T, B = x.shape[-3], x.shape[-2]
+        W, V, b, U, c = self.W, self.V, self.b, self.U, self.c
+        gW, gV, gb, gU, gc = (self._view(self.grad, k) for k in ("W", "V", "b", "U", "c"))
+        H = self._forward_plain(x, W, V, b)
+        z, hs = self._outputs(H, U, c)
+        total, count, dz = _loss_and_grad(z, y, loss)
+        dz.div_(count[:, None, None])
+        every = self.output == "every"
+        w = T if window is None else max(1, min(int(window), T))
+        s = 0 if every else T - w           # first step that receives gradient
+        gU.copy_(torch.bmm(dz.transpose(1, 2), hs))
+        gc.copy_(dz.sum(1))
+
+        need_dh = record_dEdh or self.use_omega
+        D = self._buf("D", (K, T, B, n))    # D[:, t] = dE/dpre_{t+1}
+        Fp = _act_grad(self.cell, H[:, s + 1:])   # (K, T-s, B, n), index t-s
+        if every:
+            torch.bmm(dz, U, out=D.view(K, T * B, n))   # direct dE/dh_t from every output
+            G = D.clone() if need_dh else None
+        else:
+            D[:, T - 1] = torch.bmm(dz, U)
+            G = None
+        dhT = D[:, T - 1].clone() if need_dh else None
+        if Fp is not None:
+            D[:, T - 1].mul_(Fp[:, T - 1 - s])
+        # backward through time: dE/dpre_t = (dE/dh_t) * f'(pre_t), dE/dh_t = direct + dE/dpre_{t+1} W
+        if K == 1:
+            D0, W0, F0 = D[0], W[0], (Fp[0] if Fp is not None else None)
+        for t in range(T - 2, s - 1, -1):
+            linked = not (every and (t + 1) % w == 0)   # 'every' + window: state detached between chunks
+            if K == 1:
+                d = D0[t]
+                if every:
+                    if linked:
+                        d.addmm_(D0[t + 1], W0)
+                else:
+                    torch.mm(D0[t + 1], W0, out=d)
+                if F0 is not None:
+                    d.mul_(F0[t - s])
+            else:
+                d = D[:, t]
+                if every:
+                    if linked:
+                        d.baddbmm_(D[:, t + 1], W)
+                else:
+                    torch.bmm(D[:, t + 1], W, out=d)
+                if Fp is not None:
+                    d.mul_(Fp[:, t - s])
+
+        # weight gradients: one big matmul over all steps in the window
+        Dv = D[:, s:].reshape(K, (T - s) * B, n)
+        gW.copy_(torch.bmm(Dv.transpose(1, 2), H[:, s:T].reshape(K, (T - s) * B, n)))
+        xs = x[..., s:, :, :].reshape(-1, (T - s) * B, self.n_in)
+        gV.copy_(torch.matmul(Dv.transpose(1, 2), xs))
+        gb.copy_(Dv.sum(1))
+
+        omega = torch.zeros(K, dtype=self.dtype, device=self.device)
+        dEdh = None
+        if need_dh:
+            # DH[:, t] = dE/dh_{t+1}: direct part + dE/dpre_{t+2} W over links that exist in the graph
+            keep = torch.tensor([not (every and k % w == 0) for k in range(s + 1, T)], device=self.device)
+            keep = keep.repeat_interleave(B)[None]                     # (1, (T-s-1)*B) per transition, batch
+            a = D[:, s + 1:].reshape(K, (T - s - 1) * B, n)
+            DH = torch.zeros(K, T, B, n, dtype=self.dtype, device=self.device)
+            rec = torch.where(keep[..., None], torch.bmm(a, W), torch.zeros((), dtype=self.dtype, device=self.device))
+            DH[:, s:T - 1] = rec.view(K, T - 1 - s, B, n)
+            if every:
+                DH[:, s:T - 1] += G[:, s:T - 1]
+            DH[:, T - 1] = dhT
+            if self.use_omega:
+                omega, gO = omega_penalty(W, a, DH[:, s + 1:].reshape(K, -1, n), B, keep)
+                gW.add_(gO * self.omega[:, None, None])
+            if record_dEdh:
+                dEdh = torch.linalg.vector_norm(DH, dim=-1).mean(-1)
+        return total / count, dEdh, omega
+
+    # ---- LSTM (autograd)
+    def _lstm_states(self, x, W_ih, W_hh, b, window=None):
+        """Hidden states [h_1 .. h_T], each (K, B, n); h and c are detached where truncated BPTT cuts."""
+        K, n = self.K, self.n_hidden
+        T, B = x.shape[-3], x.shape[-2]
+        xs = x.reshape(-1, T * B, self.n_in).expand(K, T * B, self.n_in)
+        gx = torch.baddbmm(b[:, None, :], xs, W_ih.transpose(1, 2)).view(K, T, B, 4 * n)
+        h = c = torch.zeros(K, B, n, dtype=self.dtype, device=self.device)
+        Wt, hs = W_hh.transpose(1, 2), []
+        w = T if window is None else max(1, min(int(window), T))
+        for t in range(T):
+            if (self.output == "last" and t == T - w) or (self.output == "every" and t > 0 and t % w == 0):
+                h, c = h.detach(), c.detach()
+            gates = torch.baddbmm(gx[:, t], h, Wt)
+            s = torch.sigmoid(gates)        # also on the g block (unused there): one op instead of three
+            i, f, o = s[..., :n], s[..., n:2 * n], s[..., 3 * n:]
+            c = f * c + i * torch.tanh(gates[..., 2 * n:3 * n])
+            h = o * torch.tanh(c)
+            hs.append(h)
+        return hs
+
+    def _grads_lstm(self, x, y, loss, window, record_dEdh):
+        T, B = x.shape[-3], x.shape[-2]
+        p = self.flat.detach().clone().requires_grad_(True)
+        with torch.enable_grad():
+            hs = self._lstm_states(x, *(self._view(p, k) for k in ("W_ih", "W_hh", "b")), window=window)
+            U, c = self._view(p, "U"), self._view(p, "c")
+            hcat = hs[-1] if self.output == "last" else torch.stack(hs, 1).view(self.K, T * B, self.n_hidden)
+            z = torch.baddbmm(c[:, None, :], hcat, U.transpose(1, 2))
+            total, count, _ = _loss_and_grad(z, y, loss, need_grad=False)
+            loss_v = total / count
+            # the sum only feeds 1 into each member's backward, so members stay independent
+            grads = torch.autograd.grad(loss_v.sum(), [p] + (hs if record_dEdh else []), allow_unused=True)
+        self.grad.copy_(grads[0])
+        dEdh = None
+        if record_dEdh:
+            dh = torch.stack([torch.zeros_like(hs[0]) if g is None else g for g in grads[1:]], 1)
+            dEdh = torch.linalg.vector_norm(dh, dim=-1).mean(-1)
+        return loss_v.detach(), dEdh, torch.zeros(self.K, dtype=self.dtype, device=self.device)
+
+    # ---- inference
+    @torch.no_grad()
+    def _predict(self, x):
+        """Outputs (K, M, n_out), M = B ('last') or T*B ('every')."""
+        if self.cell == "lstm":
+            hs = self._lstm_states(x, self.W_ih, self.W_hh, self.b)
+            T, B = x.shape[-3], x.shape[-2]
+            h = hs[-1] if self.output == "last" else torch.stack(hs, 1).view(self.K, T * B, self.n_hidden)
+            return torch.baddbmm(self.c[:, None, :], h, self.U.transpose(1, 2))
+        H = self._forward_plain(x, self.W, self.V, self.b, buf="H_eval")
+        return self._outputs(H, self.U, self.c)[0]
+
+    @torch.no_grad()
+    def evaluate(self, x, y, loss, batch_size=None):
+        """No gradient. {"loss": (K,), "pred": (K,B,n_out) or (K,T,B,n_out)}; loss = mean over all items."""
+        x = self._x(x)
+        T, B = x.shape[-3], x.shape[-2]
+        y = self._y(y, loss, T, B)
+        every = self.output == "every"
+        if every:
+            y = y.view(self.K, T, B, *y.shape[2:])
+        bs = B if batch_size is None else batch_size
+        total = count = 0
+        preds = []
+        for i in range(0, B, bs):
+            xb = x[..., i:i + bs, :]
+            nb = xb.shape[-2]
+            yb = y[:, :, i:i + bs].reshape(self.K, T * nb, *y.shape[3:]) if every else y[:, i:i + bs]
+            z = self._predict(xb)
+            t_, c_, _ = _loss_and_grad(z, yb, loss, need_grad=False)
+            total, count = total + t_, count + c_
+            preds.append(z.view(self.K, T, nb, self.n_out) if every else z)
+        return {"loss": total / count, "pred": torch.cat(preds, 2 if every else 1)}
+
+    @torch.no_grad()
+    def hidden_states(self, x):
+        """(K, T, B, n) hidden states h_1..h_T."""
+        x = self._x(x)
+        if self.cell == "lstm":
+            return torch.stack(self._lstm_states(x, self.W_ih, self.W_hh, self.b), 1)
+        return self._forward_plain(x, self.W, self.V, self.b, buf="H_eval")[:, 1:].clone()
+
+
+# ----------------------------------------------------------------------------- training loop
+
+def fit(ens, sample, *, updates, batch_size, loss, eval_every, test, metric, window=None,
+        dEdh_every=None, progress=None, eval_batch_size=None):
+    """Train `ens` for `updates` SGD steps on batches from `sample(rng, n) -> (x (T,n,n_in), y)`.
+    Member k draws from its own np.random.default_rng(seed), DATA_CHUNK batches per call, so its data
+    does not depend on the ensemble it is in. Records are numpy, NaN after a member diverged."""
+    t0 = time.perf_counter()
+    K, dev = ens.K, ens.device
+    seeds = [m.seed for m in ens.members]
+    shared = len(set(seeds)) == 1       # one stream, passed as a shared (T,B,n_in) batch
+    rngs = [np.random.default_rng(s) for s in (seeds[:1] if shared else seeds)]
+    ybatch_dim = 2 if ens.output == "every" else 1     # in the stacked (K', ...) targets
+
+    def draw():
+        data = [sample(rng, DATA_CHUNK * batch_size) for rng in rngs]
+        xs = torch.as_tensor(np.stack([d[0] for d in data]), dtype=ens.dtype, device=dev)
+        ys = torch.as_tensor(np.stack([np.asarray(d[1]) for d in data]), device=dev)
+        return (xs[0], ys[0]) if shared else (xs, ys)
+
+    x_test, y_test = test
+    x_test_t = torch.as_tensor(x_test, dtype=ens.dtype, device=dev)
+    if eval_batch_size is None:   # keep the evaluation's state buffer around 64 MB
+        T_, N_ = x_test_t.shape[-3], x_test_t.shape[-2]
+        eval_batch_size = max(1, min(N_, (1 << 24) // max(1, K * T_ * ens.n_hidden)))
+
+    eval_steps = sorted(set(range(0, updates, eval_every)) | {updates}) if eval_every else [0, updates]
+    eval_set = set(eval_steps)
+    test_loss, test_err, train_loss, grad_norm, dEdh_steps, dEdh = [], [], [], [], [], []
+
+    def evaluate(step):
+        r = ens.evaluate(x_test_t, y_test, loss, batch_size=eval_batch_size)
+        dead = [d is not None and d < step for d in ens.diverged_at]
+        l = r["loss"].cpu().numpy().astype(np.float64)
+        e = np.asarray(metric(r["pred"].cpu().numpy(), y_test), dtype=np.float64)
+        l[dead], e[dead] = np.nan, np.nan
+        test_loss.append(l)
+        test_err.append(e)
+
+    chunk = None
+    for i in range(updates):
+        if i in eval_set:
+            evaluate(i)
+        j = i % DATA_CHUNK
+        if j == 0:
+            chunk = draw()
+        xb = chunk[0][..., j * batch_size:(j + 1) * batch_size, :]
+        yb = chunk[1].narrow(ybatch_dim - shared, j * batch_size, batch_size)
+        rec = dEdh_every is not None and i % dEdh_every == 0
+        r = ens.train_step(xb, yb, loss, window=window, record_dEdh=rec)
+        train_loss.append(r["loss"])
+        grad_norm.append(r["grad_norm"])
+        if rec:
+            dEdh_steps.append(i)
+            dEdh.append(r["dEdh"])
+        if progress is not None:
+            progress.update(1)
+    evaluate(updates)
+
+    def stack(xs, shape):
+        return torch.stack(xs, 1).cpu().numpy() if xs else np.zeros(shape)
+    return {"eval_steps": np.asarray(eval_steps), "test_loss": np.stack(test_loss, 1),
+            "test_error": np.stack(test_err, 1), "train_loss": stack(train_loss, (K, 0)),
+            "grad_norm": stack(grad_norm, (K, 0)), "diverged_at": ens.diverged_at,
+            "dEdh_steps": dEdh_steps, "dEdh": stack(dEdh, (K, 0, 0)),
+            "seconds": time.perf_counter() - t0}

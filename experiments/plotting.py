@@ -1,0 +1,45 @@
+"""The course's look for figures: Okabe-Ito palette, DejaVu Sans, and reproducible files
+(a PDF for LaTeX with no timestamp in it, a PNG copy for the MyST page)."""
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+BLUE, RED, YELLOW, GREEN = "#0072B2", "#D55E00", "#F0E442", "#008000"
+ORANGE, SKY, PURPLE, GREY = "#E69F00", "#56B4E9", "#CC79A7", "#777777"
+CYCLE = [BLUE, RED, GREEN, ORANGE, PURPLE, SKY, GREY, "#000000"]
+
+plt.rcParams.update({
+    "font.family": "DejaVu Sans",
+    "mathtext.fontset": "dejavusans",
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "legend.fontsize": 8,
+    "axes.prop_cycle": matplotlib.cycler(color=CYCLE),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.25,
+    "figure.dpi": 100,
+    "savefig.bbox": "tight",
+    "pdf.fonttype": 42,  # embed TrueType so the PDF text stays searchable
+    "svg.hashsalt": "rnn-gradients",
+})
+
+
+def save(fig, folder: Path, name: str) -> str:
+    """Writes folder/name.pdf and folder/name.png; returns name (templates refer to figures by name)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fig.savefig(folder / f"{name}.pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None})
+    fig.savefig(folder / f"{name}.png", dpi=150, metadata={"Software": None})
+    plt.close(fig)
+    return name
+
+
+def budget_note(ax, text: str):
+    """Every figure says what budget produced it (bottom right, small and grey)."""
+    ax.text(1.0, -0.16, text, transform=ax.transAxes, ha="right", va="top", fontsize=7, color=GREY)

@@ -1,0 +1,153 @@
+"""Plan and run experiment jobs: each job is looked up in the cache or computed, in-process, in a local
+process pool (one torch thread per worker) or on a Dask cluster. Results do not depend on which runs them."""
+import importlib
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from experiments import EXPERIMENTS, Unavailable
+from pipeline.cache import Cache, DamagedEntry, entry_key, source_hash
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Job:
+    experiment: str
+    index: int
+    spec: dict
+    key: str
+    cached: bool = False
+    seconds: float = 0.0
+
+
+@dataclass
+class Plan:
+    name: str
+    module: object
+    config: dict
+    jobs: list = field(default_factory=list)
+
+    @property
+    def budget(self) -> str:
+        describe = getattr(self.module, "budget", None)
+        return describe(self.config) if describe else ""
+
+
+def module_of(name: str):
+    return importlib.import_module(f"experiments.{name}")
+
+
+def config_of(module, profile: str) -> dict:
+    return dict(module.PROFILES[profile])
+
+
+def make_plan(names, profile, device, cache: Cache) -> list[Plan]:
+    plans = []
+    for name in names:
+        module = module_of(name)
+        config = config_of(module, profile)
+        code = source_hash(Path(module.__file__))
+        plan = Plan(name, module, config)
+        specs = module.jobs(config) if hasattr(module, "jobs") else [{}]
+        for i, spec in enumerate(specs):
+            key = entry_key(name, config, spec, code, device)
+            plan.jobs.append(Job(name, i, spec, key, cached=cache.has(name, key)))
+        plans.append(plan)
+    return plans
+
+
+def setup_torch(threads: int | None):
+    import torch
+    if threads:
+        torch.set_num_threads(threads)
+    # without flush-to-zero, identity-initialised ReLU nets hit denormals and one step runs ~100x slower
+    torch.set_flush_denormal(True)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def run_job(name: str, config: dict, spec: dict, device: str, threads: int | None):
+    """Computes one job; top-level so that process pools and Dask workers can pickle it."""
+    setup_torch(threads)
+    start = time.perf_counter()
+    try:
+        result = module_of(name).run(config, spec, device)
+    except Unavailable as e:
+        return Unavailable(str(e)), 0.0
+    return result, time.perf_counter() - start
+
+
+def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, scheduler: str | None = None,
+            force: bool = False, log=print, progress=None) -> dict[str, list]:
+    """Returns {experiment: [result of job 0, job 1, ...]}; stores every computed job as soon as it finishes."""
+    results = {p.name: [None] * len(p.jobs) for p in plans}
+    todo = []
+    for plan in plans:
+        for job in plan.jobs:
+            if job.cached and not force:
+                try:
+                    entry = cache.load(plan.name, job.key)
+                    results[plan.name][job.index] = entry["result"]
+                    job.seconds = entry["seconds"]
+                    continue
+                except DamagedEntry as e:
+                    log(f"warning: {e}; recomputing it")
+                    cache.discard(plan.name, job.key)
+                except KeyError:
+                    pass
+            job.cached = False
+            todo.append((plan, job))
+
+    def finish(plan, job, result, seconds):
+        job.seconds = seconds
+        results[plan.name][job.index] = result
+        if not isinstance(result, Unavailable):  # a missing input is not a result: ask again next time
+            cache.store(plan.name, job.key, {"result": result, "seconds": seconds})
+        if progress is not None:
+            progress.update(1)
+            progress.set_postfix_str(f"{plan.name} {seconds:.1f}s")
+
+    if progress is not None:
+        progress.reset(total=len(todo))
+    if not todo:
+        return results
+    if scheduler:
+        from dask.distributed import Client, as_completed
+        with Client(scheduler) as client:
+            futures = {client.submit(run_job, p.name, p.config, j.spec, device, 1, pure=False): (p, j)
+                       for p, j in todo}
+            for future in as_completed(futures):
+                finish(*futures[future], *future.result())
+    elif workers <= 1:
+        for plan, job in todo:  # tiny RNNs are latency-bound: one thread beats two fighting over a core
+            finish(plan, job, *run_job(plan.name, plan.config, job.spec, device, 1))
+    else:
+        # spawn, not fork: torch's thread pools do not survive a fork
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            pending = {pool.submit(run_job, p.name, p.config, j.spec, device, 1): (p, j) for p, j in todo}
+            try:
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        finish(*pending.pop(future), *future.result())
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    return results
+
+
+def resolve_device(choice: str) -> str:
+    import torch
+    if choice == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("error: --device cuda was asked for but torch sees no CUDA device; "
+                         "use --device cpu or install a CUDA build of torch")
+    return choice
+
+
+def default_workers() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)), 8))
