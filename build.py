@@ -111,7 +111,7 @@ def main(argv=None) -> int:
         saved = up_to_date(stamp, fingerprint)
         if saved:
             print(f"Nothing to do: the outputs in {out} are up to date (profile {args.profile}).")
-            print_table(saved["summary"], ["stage", "item", "status", "seconds"])
+            print_table([row[:2] + ["up to date"] for row in saved["summary"]], ["stage", "item", "status"])
             return 0
 
     from tqdm import tqdm
@@ -158,7 +158,7 @@ def main(argv=None) -> int:
         if missing:
             skipped[p.name] = str(missing[0])
             continue
-        report = p.module.report(p.config, results[p.name], figures)
+        report = runner.draw(p, results[p.name], figures, cache)
         if report.get("skipped"):
             skipped[p.name] = report["skipped"]
             continue

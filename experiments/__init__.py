@@ -14,6 +14,10 @@ class Unavailable(Exception):
 EXPERIMENTS = [
     "jacobian",   # the product of Jacobians and its bound (exercise part а)
     "cliff",      # Pascanu et al. Fig. 6: the one-unit cliff and clipping
-    # Pascanu et al. 2013 (issue 4) — add modules here
+    "explosion",               # Pascanu et al. 2013: how to see an explosion (gradient norm, loss), clipping
+    "tbptt",                   # truncated BPTT: windows shorter/longer than the lag, and its price
+    "vanishing",               # ‖∂E/∂h_k‖ across k during training, with and without Ω
+    "pathological",            # the pathological tasks: Fig. 7 analogue and the tasks × methods table
+    "length_generalisation",   # trained on short sequences, tested on much longer ones
     # Le et al. 2015 (issue 5) — add modules here
 ]

@@ -75,7 +75,9 @@ def init_recurrent(kind, n, scale, k=15, generator=None):
 def _param_shapes(cell, n_in, n, n_out):
     if cell == "lstm":   # gate order i, f, g, o as in torch.nn.LSTM; one bias (b_ih + b_hh merged)
         return {"W_ih": (4 * n, n_in), "W_hh": (4 * n, n), "b": (4 * n,), "U": (n_out, n), "c": (n_out,)}
-    return {"W": (n, n), "V": (n, n_in), "b": (n,), "U": (n_out, n), "c": (n_out,)}
+    # plain cells keep [W | V | b] as one (n, n + n_in + 1) block: with the state buffer holding
+    # [h_t | x_{t+1} | 1] rows, each step is one matmul and all weight gradients are one matmul
+    return {"Wcat": (n, n + n_in + 1), "U": (n_out, n), "c": (n_out,)}
 
 
 def _init_member(cell, n_in, n, n_out, m):
@@ -92,9 +94,9 @@ def _init_member(cell, n_in, n, n_out, m):
              "c": torch.zeros(n_out, dtype=f64)}
         p["b"][n:2 * n] = 1.0
         return p
-    return {"W": init_recurrent(m.init, n, m.rec_scale, m.sparse_k, g),
-            "V": torch.randn(n, n_in, generator=g, dtype=f64) * m.in_std,
-            "b": torch.zeros(n, dtype=f64),
+    W = init_recurrent(m.init, n, m.rec_scale, m.sparse_k, g)
+    V = torch.randn(n, n_in, generator=g, dtype=f64) * m.in_std
+    return {"Wcat": torch.cat([W, V, torch.zeros(n, 1, dtype=f64)], 1),   # b = 0
             "U": torch.randn(n_out, n, generator=g, dtype=f64) * m.out_std,
             "c": torch.zeros(n_out, dtype=f64)}
 
@@ -204,8 +206,11 @@ class Ensemble:
         for k, m in enumerate(self.members):
             for name, value in _init_member(cell, n_in, n_hidden, n_out, m).items():
                 self._view(self.flat, name)[k].copy_(value)
-        for name in self._shapes:
-            setattr(self, name, self._view(self.flat, name))
+        self._names = ("W_ih", "W_hh", "b", "U", "c") if cell == "lstm" else ("W", "V", "b", "U", "c")
+        for name, view in self.views(self.flat).items():   # plain cells: W, V, b are column blocks of Wcat
+            setattr(self, name, view)
+        if cell != "lstm":
+            self.Wcat = self._view(self.flat, "Wcat")
 
         self.lr = torch.tensor([m.lr for m in self.members], **kw)[:, None]
         self.clip = torch.tensor([math.inf if m.clip is None else m.clip for m in self.members], **kw)
@@ -223,7 +228,15 @@ class Ensemble:
         self._bufs = {}
 
     # ---- bookkeeping
+    def views(self, flat):
+        """Named (K, ...) views into a flat (K, P) tensor: ens.views(ens.grad)["W"] is W's gradient."""
+        return {name: self._view(flat, name) for name in self._names}
+
     def _view(self, flat, name):
+        if self.cell != "lstm" and name in ("W", "V", "b"):
+            n = self.n_hidden
+            wcat = self._view(flat, "Wcat")
+            return {"W": wcat[..., :n], "V": wcat[..., n:n + self.n_in], "b": wcat[..., -1]}[name]
         o, size = self._offsets[name]
         return flat[:, o:o + size].view(flat.shape[0], *self._shapes[name])
 
@@ -267,33 +280,33 @@ class Ensemble:
         return y.reshape(self.K, M) if loss == "ce" else y.reshape(self.K, M, self.n_out)
 
     # ---- forward (plain cells)
-    def _forward_plain(self, x, W, V, b, buf="H"):
-        """All hidden states H (K, T+1, B, n), H[:, 0] = h_0 = 0."""
-        K, n = self.K, self.n_hidden
+    def _forward_plain(self, x, Wcat, buf="Z"):
+        """State buffer Z (K, T+1, B, n+n_in+1): Z[:, t] = [h_t | x_{t+1} | 1], h_0 = 0."""
+        K, n, n_in = self.K, self.n_hidden, self.n_in
         T, B = x.shape[-3], x.shape[-2]
-        H = self._buf(buf, (K, T + 1, B, n))
-        H[:, 0].zero_()
-        Hin = H[:, 1:].view(K, T * B, n)
-        # input projection + bias for all steps: one matmul, written straight into the state buffer
-        xs = x.reshape(-1, T * B, self.n_in).expand(K, T * B, self.n_in)
-        torch.baddbmm(b[:, None, :], xs, V.transpose(1, 2), out=Hin)
-        act, Wt = _ACT[self.cell], W.transpose(1, 2)
+        Z = self._buf(buf, (K, T + 1, B, n + n_in + 1))
+        Z[:, 0, :, :n].zero_()
+        Z[:, :T, :, n:n + n_in] = x
+        Z[:, T, :, n:].zero_()
+        Z[:, :, :, -1].fill_(1.0)
+        act, Wt = _ACT[self.cell], Wcat.transpose(1, 2)
         if K == 1:   # 2-D ops skip bmm's batching overhead
-            H0, Wt0 = H[0], Wt[0]
+            Z0, Wt0 = Z[0], Wt[0]
             for t in range(T):
-                h = H0[t + 1].addmm_(H0[t], Wt0)
+                h = torch.mm(Z0[t], Wt0, out=Z0[t + 1, :, :n])
                 if act is not None:
                     act(h)
         else:
             for t in range(T):
-                h = H[:, t + 1].baddbmm_(H[:, t], Wt)
+                h = torch.bmm(Z[:, t], Wt, out=Z[:, t + 1, :, :n])
                 if act is not None:
                     act(h)
-        return H
+        return Z
 
-    def _outputs(self, H, U, c):
-        K, T1, B, n = H.shape
-        hs = H[:, T1 - 1] if self.output == "last" else H[:, 1:].reshape(K, (T1 - 1) * B, n)
+    def _outputs(self, Z, U, c):
+        K, T1, B, _ = Z.shape
+        n = self.n_hidden
+        hs = Z[:, T1 - 1, :, :n] if self.output == "last" else Z[:, 1:, :, :n].reshape(K, (T1 - 1) * B, n)
         return torch.baddbmm(c[:, None, :], hs, U.transpose(1, 2)), hs
 
     # ---- training
@@ -347,10 +360,11 @@ class Ensemble:
         """Hand-written BPTT into self.grad. Returns (loss (K,), dEdh (K,T) or None, Omega (K,))."""
         K, n = self.K, self.n_hidden
         T, B = x.shape[-3], x.shape[-2]
-        W, V, b, U, c = self.W, self.V, self.b, self.U, self.c
-        gW, gV, gb, gU, gc = (self._view(self.grad, k) for k in ("W", "V", "b", "U", "c"))
-        H = self._forward_plain(x, W, V, b)
-        z, hs = self._outputs(H, U, c)
+        W, U, c = self.W, self.U, self.c
+        gWcat, gW, gU, gc = (self._view(self.grad, k) for k in ("Wcat", "W", "U", "c"))
+        Z = self._forward_plain(x, self.Wcat)
+        H = Z[..., :n]
+        z, hs = self._outputs(Z, U, c)
         total, count, dz = _loss_and_grad(z, y, loss)
         dz.div_(count[:, None, None])
         every = self.output == "every"
@@ -395,12 +409,9 @@ class Ensemble:
                 if Fp is not None:
                     d.mul_(Fp[:, t - s])
 
-        # weight gradients: one big matmul over all steps in the window
+        # gradients of W, V, b: one big matmul over all steps in the window, dE/dpre^T [h_{t-1} | x_t | 1]
         Dv = D[:, s:].reshape(K, (T - s) * B, n)
-        gW.copy_(torch.bmm(Dv.transpose(1, 2), H[:, s:T].reshape(K, (T - s) * B, n)))
-        xs = x[..., s:, :, :].reshape(-1, (T - s) * B, self.n_in)
-        gV.copy_(torch.matmul(Dv.transpose(1, 2), xs))
-        gb.copy_(Dv.sum(1))
+        gWcat.copy_(torch.bmm(Dv.transpose(1, 2), Z[:, s:T].reshape(K, (T - s) * B, -1)))
 
         omega = torch.zeros(K, dtype=self.dtype, device=self.device)
         dEdh = None
@@ -471,8 +482,7 @@ class Ensemble:
             T, B = x.shape[-3], x.shape[-2]
             h = hs[-1] if self.output == "last" else torch.stack(hs, 1).view(self.K, T * B, self.n_hidden)
             return torch.baddbmm(self.c[:, None, :], h, self.U.transpose(1, 2))
-        H = self._forward_plain(x, self.W, self.V, self.b, buf="H_eval")
-        return self._outputs(H, self.U, self.c)[0]
+        return self._outputs(self._forward_plain(x, self.Wcat, buf="Z_eval"), self.U, self.c)[0]
 
     @torch.no_grad()
     def evaluate(self, x, y, loss, batch_size=None):
@@ -502,7 +512,7 @@ class Ensemble:
         x = self._x(x)
         if self.cell == "lstm":
             return torch.stack(self._lstm_states(x, self.W_ih, self.W_hh, self.b), 1)
-        return self._forward_plain(x, self.W, self.V, self.b, buf="H_eval")[:, 1:].clone()
+        return self._forward_plain(x, self.Wcat, buf="Z_eval")[:, 1:, :, :self.n_hidden].clone()
 
 
 # ----------------------------------------------------------------------------- training loop

@@ -22,6 +22,9 @@ GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "linear": 1.0}  # sup |f'|
 GAUSSIAN_TARGETS = [0.5, 0.9, 1.0, 1.1, 1.5]  # γ·λ₁ for Gaussian W
 SPECIAL = ["orthogonal", "identity", "sparse"]  # W = Q, W = I (IRNN), "smart tanh" sparse W with ρ = 0.95
 SPARSE_RADIUS = 0.95
+# A Gaussian W has λ₁ ≈ 2ρ (circular law), so even γλ₁ = 1.5 leaves ρ ≈ 0.75 < 1: to see an explosion we also
+# rescale one Gaussian W by its spectral radius instead
+EXPLODING_RADIUS = 1.2
 
 
 def activation(name):
@@ -41,13 +44,17 @@ def derivative(name, pre):
 
 def weight_configs():
     """(label, kind, γλ₁ target or None) for every recurrent matrix we try."""
-    return [(f"gauss {g:g}", "gaussian", g) for g in GAUSSIAN_TARGETS] + [(k, k, None) for k in SPECIAL]
+    return ([(f"gauss {g:g}", "gaussian", g) for g in GAUSSIAN_TARGETS] + [(k, k, None) for k in SPECIAL]
+            + [(f"gauss rho {EXPLODING_RADIUS:g}", "gaussian_radius", EXPLODING_RADIUS)])
 
 
 def recurrent(kind, target, f, n, gen):
     if kind == "gaussian":  # rescale a Gaussian matrix so that γ·λ₁ hits the target exactly
         W = init_recurrent("gaussian", n, 1.0, generator=gen)
         return W * (target / GAMMA[f]) / torch.linalg.matrix_norm(W, ord=2)
+    if kind == "gaussian_radius":
+        W = init_recurrent("gaussian", n, 1.0, generator=gen)
+        return W * target / torch.linalg.eigvals(W).abs().max()
     scale = SPARSE_RADIUS if kind == "sparse" else 1.0
     return init_recurrent(kind, n, scale, generator=gen)
 
@@ -80,6 +87,8 @@ def run(config, spec, device):
     bounds = np.zeros((len(labels), config["seeds"], T))
     spectra = np.zeros((len(labels), config["seeds"], n))
     saturation = np.zeros((len(labels), config["seeds"]))  # mean |f'| along the trajectory
+    lambda1 = np.zeros((len(labels), config["seeds"]))
+    radius = np.zeros((len(labels), config["seeds"]))
     distance = torch.arange(1, T + 1, dtype=torch.float64)
     for s in range(config["seeds"]):
         for c, (label, kind, target) in enumerate(weight_configs()):
@@ -95,7 +104,10 @@ def run(config, spec, device):
             bounds[c, s] = ((GAMMA[f] * lam1) ** distance).numpy()
             spectra[c, s] = sv[-1].numpy()
             saturation[c, s] = derivative(f, pres).mean().item()
-    return dict(activation=f, labels=labels, norms=norms, bounds=bounds, spectra=spectra, saturation=saturation)
+            lambda1[c, s] = lam1.item()
+            radius[c, s] = torch.linalg.eigvals(W).abs().max().item()
+    return dict(activation=f, labels=labels, norms=norms, bounds=bounds, spectra=spectra, saturation=saturation,
+                lambda1=lambda1, radius=radius)
 
 
 def jobs(config):
@@ -131,6 +143,8 @@ def report(config, results, figures):
         for c, colour in enumerate(GAUSS_COLOURS):
             _median_band(ax, d, r["norms"][c], colour, f"γλ₁ = {GAUSSIAN_TARGETS[c]:g}")
             ax.plot(d, np.median(r["bounds"][c], axis=0), color=colour, ls="--", lw=0.9)
+        c = labels.index(f"gauss rho {EXPLODING_RADIUS:g}")
+        _median_band(ax, d, r["norms"][c], PURPLE, f"ρ(W) = {EXPLODING_RADIUS:g}")
         ax.set_yscale("log")
         ax.set_ylim(1e-30, 1e12)
         ax.set_title(TITLES[f])
@@ -172,6 +186,7 @@ def report(config, results, figures):
         return float(np.median(by_f[f]["norms"][labels.index(label), :, dist - 1]))
 
     ratio = max(float(np.max(r["norms"] / r["bounds"])) for r in results)
+    rho_label = f"gauss rho {EXPLODING_RADIUS:g}"
     orth_lin = by_f["linear"]["spectra"][labels.index("orthogonal")]
     tanh_15 = by_f["tanh"]["norms"][labels.index("gauss 1.5"), :, T - 1]
     return {
@@ -184,6 +199,11 @@ def report(config, results, figures):
         "tanh_15_exploded": int(np.sum(tanh_15 > 1)),
         "tanh_15_saturation": float(np.median(by_f["tanh"]["saturation"][labels.index("gauss 1.5")])),
         "linear_15_dT": median_norm("linear", "gauss 1.5", T), "linear_05_dT": median_norm("linear", "gauss 0.5", T),
+        "gauss_15_radius": float(np.median(by_f["linear"]["radius"][labels.index("gauss 1.5")])),
+        "rho": EXPLODING_RADIUS, "rho_lambda1": float(np.median(by_f["linear"]["lambda1"][labels.index(rho_label)])),
+        "linear_rho_dT": median_norm("linear", rho_label, T), "relu_rho_dT": median_norm("relu", rho_label, T),
+        "tanh_rho_dT": median_norm("tanh", rho_label, T),
+        "tanh_rho_saturation": float(np.median(by_f["tanh"]["saturation"][labels.index(rho_label)])),
         "sigmoid_10_dT": median_norm("sigmoid", "gauss 1", T),
         "relu_identity_dT": median_norm("relu", "identity", T),
         "tanh_orthogonal_dT": median_norm("tanh", "orthogonal", T),

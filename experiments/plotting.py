@@ -30,9 +30,13 @@ plt.rcParams.update({
 })
 
 
+SAVED: list[Path] = []  # every file save() wrote, so the build can cache an experiment's figures
+
+
 def save(fig, folder: Path, name: str) -> str:
     """Writes folder/name.pdf and folder/name.png; returns name (templates refer to figures by name)."""
     folder = Path(folder)
+    SAVED.extend([folder / f"{name}.pdf", folder / f"{name}.png"])
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / f"{name}.pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None})
     fig.savefig(folder / f"{name}.png", dpi=150, metadata={"Software": None})

@@ -60,12 +60,14 @@ def num(x, digits=3) -> str:
 
 
 def tex_num(x, digits=3) -> Markup:
-    """A number for LaTeX maths-free text: 1.2·10^{-5} as \\ensuremath, decimals with a dot."""
+    """A number for LaTeX text: 1.2e-5 becomes 1.2·10^{-5} and a minus is a real minus sign."""
     text = num(x, digits)
-    if "e" in text and "NaN" not in text:
+    if re.fullmatch(r"-?[0-9.]+e-?[0-9]+", text):
         mantissa, exp = text.split("e")
         return Markup(f"\\ensuremath{{{mantissa}\\cdot 10^{{{exp}}}}}")
-    return Markup(escape_latex(text.replace("−", "-")).replace("-", "\\mbox{-}") if text.startswith("-") else escape_latex(text))
+    if re.fullmatch(r"-[0-9.]+", text):
+        return Markup(f"\\ensuremath{{{text}}}")
+    return Markup(escape_latex(text))
 
 
 def percent(x, digits=1) -> str:
@@ -85,11 +87,15 @@ def _environment(latex: bool) -> jinja2.Environment:
     return env
 
 
-def render(template: str, context: dict, latex: bool = True) -> str:
+def render(template: str, context: dict, latex: bool = True, source: str | None = None) -> str:
+    """Renders templates/<template>, or the text `source` when given."""
     try:
-        return _environment(latex).get_template(template).render(**context)
+        env = _environment(latex)
+        return (env.from_string(source) if source is not None else env.get_template(template)).render(**context)
     except jinja2.UndefinedError as e:
         raise DocumentError(f"template {template}: {e.message} (a value the template uses is missing from the results)") from None
+    except jinja2.TemplateNotFound as e:
+        raise DocumentError(f"template {template}: includes {e.name}, which is not in {TEMPLATES}") from None
     except jinja2.TemplateSyntaxError as e:
         raise DocumentError(f"template {e.filename or template}:{e.lineno}: {e.message}") from None
 
@@ -105,7 +111,9 @@ def first_error(log: str, source: Path) -> str:
     for i, line in enumerate(lines):
         m = re.match(r"^(.*?\.(?:tex|sty|cls|def)):(\d+): (.*)$", line)
         if m:
-            return f"{m.group(1)}:{m.group(2)}: {m.group(3)}"
+            file = Path(m.group(1))
+            file = source.parent / file if not file.is_absolute() else file
+            return f"{file}:{m.group(2)}: {m.group(3)}"
         if line.startswith("! "):
             where = next((re.search(r"l\.(\d+)", l2) for l2 in lines[i:i + 12] if re.search(r"l\.(\d+)", l2)), None)
             return f"{source}:{where.group(1) if where else '?'}: {line[2:]}"
@@ -135,7 +143,8 @@ def compile_pdf(tex: Path, out: Path, epoch: int) -> Built:
         log = log_file.read_text(errors="replace") if log_file.exists() else proc.stdout + proc.stderr
         raise DocumentError(f"LaTeX error in {first_error(log, tex)} (full log: {log_file})")
     target = out / f"{tex.stem}.pdf"
-    shutil.copyfile(stamp, target)
+    if target.resolve() != stamp.resolve():
+        shutil.copyfile(stamp, target)
     compiled = before is None or stamp.stat().st_mtime_ns != before
     return Built(tex.stem, target, time.perf_counter() - start, compiled)
 

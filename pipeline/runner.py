@@ -151,3 +151,27 @@ def resolve_device(choice: str) -> str:
 
 def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
+
+
+def draw(plan: Plan, results: list, figures: Path, cache: Cache) -> dict:
+    """plan.module.report(...) — figures and numbers — reusing the last drawing when neither the results
+    nor the plotting code changed (a change of plot style re-plots without re-training)."""
+    from pipeline.cache import stable_json
+    import hashlib
+    key = hashlib.sha256(stable_json([[j.key for j in plan.jobs], source_hash(Path(plan.module.__file__))]).encode()).hexdigest()[:32]
+    name = f"{plan.name}.figures"
+    try:
+        entry = cache.load(name, key)
+        for file, blob in entry["files"].items():
+            target = figures / file
+            if not target.exists() or target.read_bytes() != blob:
+                target.write_bytes(blob)
+        return entry["numbers"]
+    except (KeyError, DamagedEntry):
+        pass
+    from experiments import plotting
+    plotting.SAVED.clear()
+    numbers = plan.module.report(plan.config, results, figures)
+    files = {f.name: f.read_bytes() for f in plotting.SAVED}
+    cache.store(name, key, {"numbers": numbers, "files": files})
+    return numbers

@@ -1,0 +1,185 @@
+"""The pipeline as a user meets it: build.py end to end, the cache, and the error cases."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import build
+from conftest import ROOT, run_build
+from experiments import EXPERIMENTS
+from pipeline.cache import Cache, DamagedEntry, source_closure
+from pipeline.documents import num
+
+DOCS = ["deck", "exercise", "exercise-student", "report"]
+
+
+def pdf_text(path):
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def statuses(stdout):
+    """{experiment: status} from the summary table."""
+    return dict(re.findall(r"^experiment\s+(\S+)\s+(\S+(?: computed)?)", stdout, re.M))
+
+
+# --------------------------------------------------------------------------- the cache itself
+
+def test_cache_roundtrip_and_damage(tmp_path):
+    cache = Cache(tmp_path)
+    cache.store("exp", "k1", {"a": [1, 2, 3]})
+    assert cache.load("exp", "k1") == {"a": [1, 2, 3]}
+    assert not list(tmp_path.rglob(".tmp-*"))
+    path = cache.path("exp", "k1")
+    blob = bytearray(path.read_bytes())
+    blob[-3] ^= 0xFF
+    path.write_bytes(bytes(blob))
+    with pytest.raises(DamagedEntry):
+        cache.load("exp", "k1")
+    with pytest.raises(KeyError):
+        cache.load("exp", "absent")
+
+
+def test_cache_key_covers_imported_project_code():
+    files = {p.name for p in source_closure(ROOT / "experiments" / "jacobian.py")}
+    assert {"jacobian.py", "engine.py", "plotting.py"} <= files
+    assert "cliff.py" not in files
+
+
+# --------------------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("args, words", [
+    (["--profile", "huge"], "invalid choice: 'huge'"),
+    (["--only", "nonsense"], "unknown experiment 'nonsense'"),
+    (["--device", "tpu"], "invalid choice: 'tpu'"),
+    (["--jobs", "0"], "--jobs must be at least 1"),
+    (["--frobnicate"], "unrecognized arguments"),
+])
+def test_bad_input_is_one_clear_line_and_exit_2(args, words):
+    proc = run_build(*args)
+    assert proc.returncode == 2
+    assert words in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_list_shows_every_experiment_with_budget(tmp_path):
+    proc = run_build("--list", "--profile", "smoke", "--cache", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for name in EXPERIMENTS:
+        assert re.search(rf"^{name}\s+0/\d+\s+\S", proc.stdout, re.M), proc.stdout
+
+
+# --------------------------------------------------------------------------- a whole smoke build
+
+def test_smoke_build_produces_all_documents_with_the_results_numbers(smoke_build, needs_tex):
+    out, _, _ = smoke_build
+    results = json.loads((out / "results.json").read_text())
+    for doc in DOCS:
+        assert (out / f"{doc}.pdf").stat().st_size > 10_000
+    report = pdf_text(out / "report.pdf")
+    j, c = results["exp"]["jacobian"], results["exp"]["cliff"]
+    for value in [j["runs"], j["n_hidden"], c["grid"], j["tanh_rho_saturation"], c["plateau_error"]]:
+        assert num(value) in report, (value, num(value))
+    assert results["env"]["commit"] in report
+    deck = pdf_text(out / "deck.pdf")
+    assert num(j["tanh_rho_saturation"]) in deck and num(j["violations"]) in deck
+    exercise, student = pdf_text(out / "exercise.pdf"), pdf_text(out / "exercise-student.pdf")
+    assert "Решение" in exercise and "Решение" not in student
+    assert num(j["tanh_rho_saturation"]) in exercise
+    page = (out / "page.md").read_text()
+    assert "# 3. Взрыв градиентов" in page and "````{dropdown} Решение" in page
+    assert num(j["relu_identity_dT"]) in page
+    assert (out / "images" / "problem_set_07" / "cliff_map.png").exists()
+
+
+def test_second_build_recomputes_nothing(smoke_build, tmp_path):
+    out, cache, _ = smoke_build
+    again = run_build("--profile", "smoke", "--out", out, "--cache", cache)
+    assert again.returncode == 0 and "Nothing to do" in again.stdout, again.stdout
+    # without the up-to-date stamp every experiment still comes from the cache
+    fresh = run_build("--profile", "smoke", "--out", tmp_path / "out", "--cache", cache, "--no-pdf")
+    assert fresh.returncode == 0, fresh.stderr
+    assert set(statuses(fresh.stdout).values()) == {"cached"}, fresh.stdout
+
+
+def test_changing_one_config_recomputes_only_that_experiment(smoke_build, tmp_path, monkeypatch, capsys):
+    _, cache, _ = smoke_build
+    shutil.copytree(cache, tmp_path / "cache")
+    from experiments import cliff
+    monkeypatch.setitem(cliff.PROFILES, "smoke", dict(cliff.PROFILES["smoke"], grid=71))
+    code = build.main(["--profile", "smoke", "--no-pdf", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")])
+    assert code == 0
+    status = statuses(capsys.readouterr().out)
+    assert status.pop("cliff") == "computed"
+    assert set(status.values()) == {"cached"}, status
+
+
+def test_damaged_cache_entry_is_reported_and_recomputed(smoke_build, tmp_path):
+    _, cache, _ = smoke_build
+    shutil.copytree(cache, tmp_path / "cache")
+    entry = next((tmp_path / "cache" / "cliff").glob("*.pkl"))
+    entry.write_bytes(entry.read_bytes()[:-100])  # truncated, as a crash or a full disk would leave it
+    proc = run_build("--profile", "smoke", "--no-pdf", "--out", tmp_path / "out", "--cache", tmp_path / "cache")
+    assert proc.returncode == 0, proc.stderr
+    assert "damaged" in proc.stdout + proc.stderr and str(entry.name) in proc.stdout + proc.stderr
+    status = statuses(proc.stdout)
+    assert status.pop("cliff") == "computed" and set(status.values()) == {"cached"}
+    Cache(tmp_path / "cache").load("cliff", entry.stem)  # the recomputed entry is whole again
+
+
+def test_without_tex_the_experiments_and_figures_are_still_built(smoke_build, tmp_path):
+    _, cache, _ = smoke_build
+    shutil.copytree(cache, tmp_path / "cache")
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    env = dict(os.environ, PATH=str(empty))
+    proc = run_build("--profile", "smoke", "--out", tmp_path / "out", "--cache", tmp_path / "cache", env=env)
+    assert proc.returncode == 1
+    assert "latexmk" in proc.stderr and "texlive-xetex" in proc.stderr
+    assert (tmp_path / "out" / "figures" / "cliff_map.pdf").exists()
+    assert (tmp_path / "out" / "page.md").exists()
+    assert not (tmp_path / "out" / "deck.pdf").exists()
+
+
+def test_latex_error_in_a_template_names_file_and_line_and_keeps_other_pdfs(smoke_build, tmp_path, needs_tex):
+    out, cache, _ = smoke_build
+    shutil.copytree(out, tmp_path / "out")
+    (tmp_path / "out" / ".build-stamp.json").unlink()
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    (templates / "deck" / "derivation.tex").write_text((templates / "deck" / "derivation.tex").read_text()
+                                                      .replace(r"\begin{frame}{Производная", r"\brokenmacro\begin{frame}{Производная"))
+    code = subprocess.run([sys.executable, "-c", (
+        "import sys, build; from pathlib import Path; from pipeline import documents; "
+        f"documents.TEMPLATES = Path({str(templates)!r}); sys.exit(build.main(sys.argv[1:]))"), "--profile", "smoke", "--out", str(tmp_path / "out"), "--cache", str(cache)],
+        cwd=ROOT, capture_output=True, text=True)
+    assert code.returncode == 1, code.stdout + code.stderr
+    line = next(line for line in code.stderr.splitlines() if "deck.pdf" in line)
+    assert re.search(r"deck\.tex:\d+: Undefined control sequence", line), line
+    for doc in ["exercise", "report"]:
+        assert (tmp_path / "out" / f"{doc}.pdf").exists()
+
+
+def test_ctrl_c_keeps_only_complete_entries_and_the_next_build_continues(tmp_path):
+    cache = tmp_path / "cache"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--profile", "smoke", "--only", "jacobian",
+                             "--no-pdf", "--jobs", "1", "--out", str(tmp_path / "out"), "--cache", str(cache)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(cache.glob("jacobian/*.pkl")):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "run the same command again" in err
+    done = list(cache.glob("jacobian/*.pkl"))
+    assert 1 <= len(done) < 4 and not list(cache.rglob(".tmp-*"))
+    for entry in done:
+        Cache(cache).load("jacobian", entry.stem)
+    again = run_build("--profile", "smoke", "--only", "jacobian", "--no-pdf", "--out", tmp_path / "out", "--cache", cache)
+    assert again.returncode == 0, again.stderr
+    assert f"{4 - len(done)}/4 computed" in again.stdout, again.stdout
