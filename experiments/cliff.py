@@ -22,9 +22,10 @@ PROFILES = {
 }
 STEPS, X0, TARGET = 50, 0.5, 0.7
 W_RANGE, B_RANGE = (2.0, 10.0), (-8.0, 0.0)
-LEARNING_RATE, CLIP = 1.0, 0.5
+LEARNING_RATE, CLIP = 1.0, 0.1
 # starts on the high-error plateau (σ(x_50) ≈ 0) that walk into the wall within a few hundred steps
-STARTS = [(6.0, -4.5), (6.0, -6.0), (4.5, -5.5), (7.5, -2.5)]
+STARTS = [(6.0, -4.5), (6.0, -6.0), (4.5, -5.5), (7.5, -2.5), (8.0, -3.0)]
+SOLVED = 0.01  # a path "reaches the valley" when its final E is below this (the minimum E = 0 lies on the wall)
 
 
 def sigmoid(z):
@@ -82,7 +83,7 @@ def _in_view(path):
     inside = (path[:, 0] >= W_RANGE[0]) & (path[:, 0] <= W_RANGE[1]) & (path[:, 1] >= B_RANGE[0]) & (path[:, 1] <= B_RANGE[1])
     # cut at the first point outside the plotted window: the jump itself is the point of the figure
     stop = np.argmin(inside) if not inside.all() else len(path)
-    return path[: max(stop + 1, 1)]
+    return path[: max(stop, 1)]
 
 
 def report(config, results, figures):
@@ -100,6 +101,8 @@ def report(config, results, figures):
             path = _in_view(p[kind]["path"])
             e = error_and_gradient(path[:, 0], path[:, 1])[0]
             ax.plot(path[:, 0], path[:, 1], e + 0.01, color=colour, ls=ls, lw=1.5)
+    ax.set_xlim(*W_RANGE)
+    ax.set_ylim(*B_RANGE)
     ax.set_xlabel("w")
     ax.set_ylabel("b")
     ax.set_zlabel("E")
@@ -146,5 +149,7 @@ def report(config, results, figures):
         "max_plain_jump": max(plain_jumps), "max_clipped_jump": max(clipped_jumps),
         "max_plain_grad": max(float(p["plain"]["grad_norm"].max()) for p in r["paths"]),
         "final_plain": final("plain"), "final_clipped": final("clipped"),
-        "plain_solved": sum(e < 1e-3 for e in final("plain")), "clipped_solved": sum(e < 1e-3 for e in final("clipped")),
+        "solved_threshold": SOLVED,
+        "plain_solved": sum(e < SOLVED for e in final("plain")), "clipped_solved": sum(e < SOLVED for e in final("clipped")),
+        "plain_final_median": float(np.median(final("plain"))), "clipped_final_median": float(np.median(final("clipped"))),
     }

@@ -130,6 +130,16 @@ def _median_band(ax, d, values, colour, label):
     ax.fill_between(d, lo, hi, color=colour, alpha=0.2, lw=0)
 
 
+def _style_panel(ax, f):
+    ax.set_yscale("log")
+    ax.set_ylim(1e-30, 1e12)
+    ax.set_title(TITLES[f])
+    if ax.get_subplotspec().is_last_row():
+        ax.set_xlabel("distance T − k")
+    if ax.get_subplotspec().is_first_col():
+        ax.set_ylabel("‖∏ ∂h_i/∂h_{i−1}‖₂")
+
+
 def report(config, results, figures):
     by_f = {r["activation"]: r for r in results}
     labels = results[0]["labels"]
@@ -137,7 +147,8 @@ def report(config, results, figures):
     d = np.arange(1, T + 1)
     note = f"median and 10–90% band over {config['seeds']} seeds; n = {config['n_hidden']}; profile budget: {budget(config)}"
 
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.3), sharey=True)
+    fig, axes = plt.subplots(2, 2, figsize=(9, 5.2), sharex=True, sharey=True)
+    axes = axes.ravel()
     for ax, f in zip(axes, ACTIVATIONS):
         r = by_f[f]
         for c, colour in enumerate(GAUSS_COLOURS):
@@ -145,28 +156,23 @@ def report(config, results, figures):
             ax.plot(d, np.median(r["bounds"][c], axis=0), color=colour, ls="--", lw=0.9)
         c = labels.index(f"gauss rho {EXPLODING_RADIUS:g}")
         _median_band(ax, d, r["norms"][c], PURPLE, f"ρ(W) = {EXPLODING_RADIUS:g}")
-        ax.set_yscale("log")
-        ax.set_ylim(1e-30, 1e12)
-        ax.set_title(TITLES[f])
-        ax.set_xlabel("distance T − k")
-    axes[0].set_ylabel("‖∏ ∂h_i/∂h_{i−1}‖₂")
-    axes[0].legend(loc="lower left", title="solid: ours, dashed: bound (γλ₁)^{T−k}", title_fontsize=7)
+        _style_panel(ax, f)
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="center left", bbox_to_anchor=(1.0, 0.55), title="Gaussian W\nsolid: measured\ndashed: (γλ₁)^(T−k)")
     budget_note(axes[-1], note)
     save(fig, figures, "jacobian_gaussian")
 
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.3), sharey=True)
+    fig, axes = plt.subplots(2, 2, figsize=(9, 5.2), sharex=True, sharey=True)
+    axes = axes.ravel()
     for ax, f in zip(axes, ACTIVATIONS):
         r = by_f[f]
         for kind, colour in SPECIAL_COLOURS.items():
             c = labels.index(kind)
             _median_band(ax, d, r["norms"][c], colour, {"orthogonal": "orthogonal W", "identity": "W = I",
                                                         "sparse": "sparse W, ρ = 0.95"}[kind])
-        ax.set_yscale("log")
-        ax.set_ylim(1e-30, 1e12)
-        ax.set_title(TITLES[f])
-        ax.set_xlabel("distance T − k")
-    axes[0].set_ylabel("‖∏ ∂h_i/∂h_{i−1}‖₂")
-    axes[0].legend(loc="lower left")
+        _style_panel(ax, f)
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="center left", bbox_to_anchor=(1.0, 0.55))
     budget_note(axes[-1], note)
     save(fig, figures, "jacobian_special")
 

@@ -87,6 +87,6 @@ def report(config, results, figures):
         "error_trained": float(np.max(med[trained])) if trained else None,
         "longest": Ls[-1], "error_longest": float(med[-1]),
         "longest_success": max(ok) if ok else None, "longest_below_10": max(good) if good else None,
-        "ratio_longest": Ls[-1] / config["max_length"], "paper_length": 5000,
+        "ratio_longest": Ls[-1] / config["max_length"], "paper_length": 5000, "paper_train": [50, 200],
         "chance": float(TASKS[TASK].chance_error),
     }

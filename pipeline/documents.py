@@ -53,6 +53,8 @@ def num(x, digits=3) -> str:
         return f"{int(x)}"
     if not math.isfinite(x):
         return "NaN" if math.isnan(x) else ("∞" if x > 0 else "−∞")
+    if 1e3 <= abs(x) < 1e6:
+        return f"{round(x)}"
     if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e6):
         mantissa, exp = f"{x:.{digits - 1}e}".split("e")
         return f"{mantissa}e{int(exp)}"
