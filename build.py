@@ -147,6 +147,8 @@ def main(argv=None) -> int:
     for p in runnable:
         computed = [j for j in p.jobs if not j.cached]
         status = "computed" if len(computed) == len(p.jobs) else "cached" if not computed else f"{len(computed)}/{len(p.jobs)} computed"
+        if any(isinstance(r, Exception) for r in results[p.name]):
+            status = "skipped"
         summary.append(["experiment", p.name, status, f"{sum(j.seconds for j in computed):.1f}"])
 
     figures = out / "figures"
@@ -170,8 +172,11 @@ def main(argv=None) -> int:
     context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device, plans))
     (out / "results.json").write_text(json.dumps(context, indent=1, sort_keys=True, default=str))
     t0 = time.perf_counter()
-    page = documents.render("page.md", context, latex=False)
-    documents.write_if_changed(out / "page.md", page)
+    try:
+        documents.write_if_changed(out / "page.md", documents.render("page.md", context, latex=False))
+    except documents.DocumentError as e:
+        print(f"error: page.md: {e}", file=sys.stderr)
+        return 1
     images = out / "images" / "problem_set_07"
     images.mkdir(parents=True, exist_ok=True)
     for png in figures.glob("*.png"):
