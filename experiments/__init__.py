@@ -19,5 +19,5 @@ EXPERIMENTS = [
     "vanishing",               # ‖∂E/∂h_k‖ across k during training, with and without Ω
     "pathological",            # the pathological tasks: Fig. 7 analogue and the tasks × methods table
     "length_generalisation",   # trained on short sequences, tested on much longer ones
-    # Le et al. 2015 (issue 5) — add modules here
+    "adding", "sequential_mnist", "gradient_flow",   # Le et al. 2015 (issue 5): IRNN vs tanh vs LSTM
 ]
