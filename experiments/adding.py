@@ -14,7 +14,6 @@ The paper's hidden size, learning rates and update counts are unverified (PAPERS
 import math
 
 import numpy as np
-import torch
 
 from experiments.engine import Ensemble, Member, fit
 from experiments.plotting import BLUE, GREEN, GREY, ORANGE, PURPLE, RED, budget_note, plt, save
@@ -22,16 +21,20 @@ from experiments.tasks import TASKS, adding_le, test_set
 
 PROFILES = {
     "smoke":   dict(lengths=[30], n_hidden=32, seeds=1, updates=60, batch=16, eval_every=20, n_test=200,
-                    lr={"irnn": 1e-3, "relu_gauss": 1e-3, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3}),
-    "default": dict(lengths=[20, 40], n_hidden=100, seeds=2, updates=600, batch=64, eval_every=30,
-                    n_test=1000,
-                    lr={"irnn": 3e-3, "relu_gauss": 3e-3, "tanh_gauss": 3e-3, "tanh_orth": 3e-3, "lstm": 1e-2}),
+                    lr={"irnn": 1e-3, "relu_gauss": 1e-3, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3},
+                    irnn_lrs=[1e-3, 1e-2]),
+    "default": dict(lengths=[20, 40], n_hidden=100, seeds=2, updates=600, batch=64, eval_every=40,
+                    n_test=500,
+                    lr={"irnn": 3e-3, "relu_gauss": 3e-3, "tanh_gauss": 3e-3, "tanh_orth": 3e-3, "lstm": 1e-2},
+                    irnn_lrs=[1e-3, 3e-3, 1e-2]),
     "full":    dict(lengths=[150, 200, 300, 400], n_hidden=100, seeds=3, updates=20000, batch=32, eval_every=500,
                     n_test=2000,
-                    lr={"irnn": 1e-3, "relu_gauss": 1e-3, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3}),
+                    lr={"irnn": 1e-3, "relu_gauss": 1e-3, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3},
+                    irnn_lrs=[3e-4, 1e-3, 3e-3]),
     "paper":   dict(lengths=[150, 200, 300, 400], n_hidden=100, seeds=5, updates=100000, batch=16, eval_every=1000,
                     n_test=10000,
-                    lr={"irnn": 1e-3, "relu_gauss": 1e-3, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3}),
+                    lr={"irnn": 1e-3, "relu_gauss": 1e-3, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3},
+                    irnn_lrs=[3e-4, 1e-3, 3e-3]),
 }
 CLIP = 1.0
 OPTIMIZER = "adam"
@@ -63,37 +66,8 @@ def member(model, seed, lr, n_hidden):
                   out_std=1 / math.sqrt(n_hidden))
 
 
-class _Ensemble(Ensemble):
-    """The engine's Ensemble with one LSTM change that gives the same numbers faster.
-
-    The engine indexes the precomputed input gates with gx[:, t] inside the time loop; autograd's backward
-    of each such select allocates and zero-fills a tensor of gx's full size, so the LSTM's backward costs
-    O(T²) memory traffic (≈ 70% of a step at T = 150, seconds a step at T = 784). Unbinding gx once gives
-    the same gradients (the summed slices are disjoint) with one stack in the backward. Remove this class
-    when the engine does the same."""
-
-    def _lstm_states(self, x, W_ih, W_hh, b, window=None):
-        K, n = self.K, self.n_hidden
-        T, B = x.shape[-3], x.shape[-2]
-        xs = x.reshape(-1, T * B, self.n_in).expand(K, T * B, self.n_in)
-        gx = torch.baddbmm(b[:, None, :], xs, W_ih.transpose(1, 2)).view(K, T, B, 4 * n).unbind(1)
-        h = c = torch.zeros(K, B, n, dtype=self.dtype, device=self.device)
-        Wt, hs = W_hh.transpose(1, 2), []
-        w = T if window is None else max(1, min(int(window), T))
-        for t in range(T):
-            if (self.output == "last" and t == T - w) or (self.output == "every" and t > 0 and t % w == 0):
-                h, c = h.detach(), c.detach()
-            gates = torch.baddbmm(gx[t], h, Wt)
-            s = torch.sigmoid(gates)
-            i, f, o = s[..., :n], s[..., n:2 * n], s[..., 3 * n:]
-            c = f * c + i * torch.tanh(gates[..., 2 * n:3 * n])
-            h = o * torch.tanh(c)
-            hs.append(h)
-        return hs
-
-
 def ensemble(model, members, n_in, n_hidden, n_out, device, output="last"):
-    return _Ensemble(MODELS[model]["cell"], n_in, n_hidden, n_out, members, optimizer=OPTIMIZER,
+    return Ensemble(MODELS[model]["cell"], n_in, n_hidden, n_out, members, optimizer=OPTIMIZER,
                      output=output, device=device)
 
 
@@ -102,21 +76,26 @@ def seeds_of(model, config):
 
 
 def jobs(config):
-    # longest first: the two workers then finish together
-    return [{"model": m, "length": T} for T in sorted(config["lengths"], reverse=True) for m in MODELS]
+    # the costliest first (the LSTM, then the long sequences): the two workers then finish together; last, the
+    # IRNN's learning-rate sweep at the longest T (its members: irnn_lrs × seeds)
+    main = [{"model": m, "length": T} for m, T in sorted(((m, T) for m in MODELS for T in config["lengths"]),
+                                                         key=lambda mt: (mt[0] != "lstm", -mt[1]))]
+    return main + [{"model": "irnn", "length": max(config["lengths"]), "lr_sweep": True}]
 
 
 def run(config, spec, device):
     model, T = spec["model"], spec["length"]
     lr = config["lr"][model]
-    members = [member(model, s, lr, config["n_hidden"]) for s in seeds_of(model, config)]
+    lrs = list(config["irnn_lrs"]) if spec.get("lr_sweep") else [lr]
+    members = [member(model, s, r, config["n_hidden"]) for r in lrs for s in seeds_of(model, config)]
     ens = ensemble(model, members, 2, config["n_hidden"], 1, device)
     x_test, y_test = test_set("adding_le", T, n=config["n_test"])
     task = TASKS["adding_le"]
     r = fit(ens, lambda rng, n: adding_le(rng, n, T), updates=config["updates"], batch_size=config["batch"],
             loss="mse", eval_every=config["eval_every"], test=(x_test, y_test),
             metric=lambda pred, y: np.array([task.error(p, y).mean() for p in pred]))
-    return dict(model=model, length=T, lr=lr, seeds=seeds_of(model, config), eval_steps=r["eval_steps"],
+    return dict(model=model, length=T, lr=lr, lr_sweep=bool(spec.get("lr_sweep")),
+                member_lrs=[m.lr for m in members], seeds=seeds_of(model, config), eval_steps=r["eval_steps"],
                 test_mse=r["test_loss"], test_wrong=r["test_error"], diverged_at=r["diverged_at"],
                 train_mse=r["train_loss"], grad_norm=r["grad_norm"], seconds=r["seconds"])
 
@@ -148,7 +127,45 @@ def summarise(results):
     return out
 
 
+def lr_sweep(config, sweep, figures):
+    """The IRNN's sensitivity to its learning rate: final MSE and updates to baseline/10 for each rate."""
+    if not sweep:
+        return {"sweep": None}
+    r = sweep[0]
+    lrs, per = list(config["irnn_lrs"]), config["seeds"]
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    rows = []
+    for i, (lr, colour) in enumerate(zip(lrs, [BLUE, RED, ORANGE, GREEN, PURPLE])):
+        mse = r["test_mse"][i * per:(i + 1) * per]
+        for curve in mse:
+            ax.plot(r["eval_steps"], curve, color=colour, lw=0.6, alpha=0.35)
+        ax.plot(r["eval_steps"], np.nanmedian(mse, axis=0) if np.isfinite(mse).any(axis=0).all() else mse[0],
+                color=colour, lw=1.6, label=f"lr = {lr:g}")
+        hits = [first_below(r["eval_steps"], c, SOLVED) for c in mse]
+        ok = [h for h in hits if h is not None]
+        final = mse[:, -1]
+        rows.append(dict(lr=lr, final=float(np.nanmedian(final)) if np.isfinite(final).any() else math.nan,
+                         solved=len(ok), runs=len(hits), solved_at=int(np.median(ok)) if len(ok) * 2 > len(hits) else None,
+                         diverged=sum(d is not None for d in r["diverged_at"][i * per:(i + 1) * per])))
+    ax.axhline(BASELINE, color="black", ls="--", lw=0.9, label="baseline 1/6")
+    ax.axhline(SOLVED, color="black", ls=":", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel("updates")
+    ax.set_ylabel("test MSE")
+    ax.set_title(f"IRNN, T = {r['length']}: Adam learning rate")
+    ax.legend(loc="lower left")
+    budget_note(ax, f"{per} seed(s) per rate; {budget(config)}")
+    save(fig, figures, "adding_irnn_lr")
+    finals = [x["final"] for x in rows]
+    return {"sweep": dict(length=r["length"], rows=rows, lrs=lrs,
+                          spread=float(max(finals) / min(finals)) if min(finals) > 0 else math.inf,
+                          best_lr=lrs[int(np.nanargmin(finals))], worst_lr=lrs[int(np.nanargmax(finals))],
+                          best=float(np.nanmin(finals)), worst=float(np.nanmax(finals)))}
+
+
 def report(config, results, figures):
+    sweep = [r for r in results if r.get("lr_sweep")]
+    results = [r for r in results if not r.get("lr_sweep")]
     lengths = sorted(config["lengths"])
     by = {(r["model"], r["length"]): r for r in results}
     summary = summarise(results)
@@ -183,6 +200,7 @@ def report(config, results, figures):
     short = lengths[0]
     final = {m: summary[(m, short)]["final"] for m in MODELS}
     return {
+        **lr_sweep(config, sweep, figures),
         "paper_lengths": PAPER_LENGTHS, "later": LATER,
         "short_below_tanh": bool(final["irnn"] < final["tanh_gauss"] and final["lstm"] < final["tanh_gauss"]),
         "budget": budget(config), "lengths": lengths, "n_hidden": config["n_hidden"], "seeds": config["seeds"],

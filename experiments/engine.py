@@ -3,12 +3,14 @@
 Every tensor carries a leading model dim K, so an ensemble of seeds / learning rates / clipping
 thresholds costs about as much as one run (tiny RNNs on a CPU are latency-bound, not FLOP-bound).
 
-Plain cells (tanh, sigmoid, relu, linear) use a hand-written BPTT: the input projection for all
-steps is one matmul, the recurrence runs in preallocated buffers, and the weight gradients are one
-big matmul over all steps. The LSTM uses autograd. Model (row-vector form, W h == h @ W^T):
+All cells (tanh, sigmoid, relu, linear, lstm) use a hand-written BPTT instead of autograd: the state
+buffer holds rows [h_t | x_{t+1} | 1], so each step is one matmul with [W | V | b] into preallocated
+buffers, and the gradients of W, V, b for all steps are one big matmul at the end. Gradients equal
+autograd's (tests/test_engine.py). Model (row-vector form, W h == h @ W^T):
     h_t = f(W h_{t-1} + V x_t + b),  h_0 = 0,   y_hat = U h + c
 All of a member's parameters live in one row of a flat (K, P) tensor, so gradient norms, clipping
 and the optimisers are a handful of (K, P) ops, with no mixing across members.
+On a shared 2-core CPU, torch.set_num_threads(1) per process avoids OpenMP stalls under load.
 """
 import math
 import time
@@ -73,11 +75,11 @@ def init_recurrent(kind, n, scale, k=15, generator=None):
 
 
 def _param_shapes(cell, n_in, n, n_out):
-    if cell == "lstm":   # gate order i, f, g, o as in torch.nn.LSTM; one bias (b_ih + b_hh merged)
-        return {"W_ih": (4 * n, n_in), "W_hh": (4 * n, n), "b": (4 * n,), "U": (n_out, n), "c": (n_out,)}
-    # plain cells keep [W | V | b] as one (n, n + n_in + 1) block: with the state buffer holding
-    # [h_t | x_{t+1} | 1] rows, each step is one matmul and all weight gradients are one matmul
-    return {"Wcat": (n, n + n_in + 1), "U": (n_out, n), "c": (n_out,)}
+    # the recurrent cell keeps [W | V | b] as one (rows, n + n_in + 1) block: with the state buffer
+    # holding rows [h_t | x_{t+1} | 1], each step is one matmul and all its weight gradients are one matmul.
+    # LSTM: [W_hh | W_ih | b], gate order i, f, g, o as in torch.nn.LSTM, one bias (b_ih + b_hh merged)
+    rows = 4 * n if cell == "lstm" else n
+    return {"Wcat": (rows, n + n_in + 1), "U": (n_out, n), "c": (n_out,)}
 
 
 def _init_member(cell, n_in, n, n_out, m):
@@ -87,13 +89,13 @@ def _init_member(cell, n_in, n, n_out, m):
     if cell == "lstm":
         # torch.nn.LSTM's init for W_hh and U, Gaussian input weights, forget-gate bias 1
         s = 1 / math.sqrt(n)
-        p = {"W_ih": torch.randn(4 * n, n_in, generator=g, dtype=f64) * m.in_std,
-             "W_hh": (torch.rand(4 * n, n, generator=g, dtype=f64) * 2 - 1) * s,
-             "b": torch.zeros(4 * n, dtype=f64),
-             "U": (torch.rand(n_out, n, generator=g, dtype=f64) * 2 - 1) * s,
-             "c": torch.zeros(n_out, dtype=f64)}
-        p["b"][n:2 * n] = 1.0
-        return p
+        W_ih = torch.randn(4 * n, n_in, generator=g, dtype=f64) * m.in_std
+        W_hh = (torch.rand(4 * n, n, generator=g, dtype=f64) * 2 - 1) * s
+        b = torch.zeros(4 * n, 1, dtype=f64)
+        b[n:2 * n] = 1.0
+        return {"Wcat": torch.cat([W_hh, W_ih, b], 1),
+                "U": (torch.rand(n_out, n, generator=g, dtype=f64) * 2 - 1) * s,
+                "c": torch.zeros(n_out, dtype=f64)}
     W = init_recurrent(m.init, n, m.rec_scale, m.sparse_k, g)
     V = torch.randn(n, n_in, generator=g, dtype=f64) * m.in_std
     return {"Wcat": torch.cat([W, V, torch.zeros(n, 1, dtype=f64)], 1),   # b = 0
@@ -158,18 +160,20 @@ def _loss_and_grad(z, y, kind, need_grad=True):
     raise ValueError(f"unknown loss {kind!r}; expected 'ce' or 'mse'")
 
 
-_ACT = {"tanh": torch.tanh_, "sigmoid": torch.sigmoid_, "relu": torch.relu_, "linear": None}
+# h = f(pre) written into the (strided) state buffer; matmuls write to a contiguous scratch first
+# because CPU bmm with a non-contiguous out= falls off its fast path (~7x slower)
+_ACT = {"tanh": lambda p, h: torch.tanh(p, out=h), "sigmoid": lambda p, h: torch.sigmoid(p, out=h),
+        "relu": lambda p, h: torch.clamp_min(p, 0, out=h), "linear": lambda p, h: h.copy_(p)}
 
 
-def _act_grad(cell, h):
-    """f'(pre) from h = f(pre), so the forward pass keeps only hidden states."""
-    if cell == "tanh":
-        return 1 - h * h
-    if cell == "sigmoid":
-        return h * (1 - h)
-    if cell == "relu":
-        return (h > 0).to(h.dtype)
-    return None   # linear: f' = 1
+_tanh_bw = torch.ops.aten.tanh_backward.grad_input          # d * (1 - y^2), y = tanh(pre)
+_sigmoid_bw = torch.ops.aten.sigmoid_backward.grad_input    # d * y (1 - y)
+_threshold_bw = torch.ops.aten.threshold_backward.grad_input   # d * (y > 0)
+# out <- d * f'(pre), with f' read off h = f(pre): the forward pass keeps only hidden states
+_ACT_BACKWARD = {"tanh": lambda d, h, out: _tanh_bw(d, h, grad_input=out),
+                 "sigmoid": lambda d, h, out: _sigmoid_bw(d, h, grad_input=out),
+                 "relu": lambda d, h, out: _threshold_bw(d, h, 0, grad_input=out),
+                 "linear": lambda d, h, out: out.copy_(d) if out is not d else out}
 
 
 # ----------------------------------------------------------------------------- the ensemble
@@ -209,8 +213,7 @@ class Ensemble:
         self._names = ("W_ih", "W_hh", "b", "U", "c") if cell == "lstm" else ("W", "V", "b", "U", "c")
         for name, view in self.views(self.flat).items():   # plain cells: W, V, b are column blocks of Wcat
             setattr(self, name, view)
-        if cell != "lstm":
-            self.Wcat = self._view(self.flat, "Wcat")
+        self.Wcat = self._view(self.flat, "Wcat")
 
         self.lr = torch.tensor([m.lr for m in self.members], **kw)[:, None]
         self.clip = torch.tensor([math.inf if m.clip is None else m.clip for m in self.members], **kw)
@@ -233,10 +236,10 @@ class Ensemble:
         return {name: self._view(flat, name) for name in self._names}
 
     def _view(self, flat, name):
-        if self.cell != "lstm" and name in ("W", "V", "b"):
-            n = self.n_hidden
-            wcat = self._view(flat, "Wcat")
-            return {"W": wcat[..., :n], "V": wcat[..., n:n + self.n_in], "b": wcat[..., -1]}[name]
+        if name in ("W", "V", "b", "W_hh", "W_ih"):   # column blocks of Wcat
+            n, wcat = self.n_hidden, self._view(flat, "Wcat")
+            return {"W": wcat[..., :n], "W_hh": wcat[..., :n], "V": wcat[..., n:n + self.n_in],
+                    "W_ih": wcat[..., n:n + self.n_in], "b": wcat[..., -1]}[name]
         o, size = self._offsets[name]
         return flat[:, o:o + size].view(flat.shape[0], *self._shapes[name])
 
@@ -279,47 +282,67 @@ class Ensemble:
         M = T * B if self.output == "every" else B
         return y.reshape(self.K, M) if loss == "ce" else y.reshape(self.K, M, self.n_out)
 
-    # ---- forward (plain cells)
-    def _forward_plain(self, x, Wcat, buf="Z"):
-        """State buffer Z (K, T+1, B, n+n_in+1): Z[:, t] = [h_t | x_{t+1} | 1], h_0 = 0."""
+    # ---- forward
+    # Buffers are (K, T, B, ...). _steps(buf)[t] is step t's slice: (B, ...) when K == 1, so that 2-D
+    # mm/addmm skip bmm's batching overhead, else (K, B, ...).
+    def _steps(self, buf):
+        return buf[0] if self.K == 1 else buf.transpose(0, 1)
+
+    def _mat(self, M):
+        return M[0] if self.K == 1 else M
+
+    def _state_buffer(self, x, name):
+        """Z (K, T+1, B, n+n_in+1) with Z[:, t] = [h_t | x_{t+1} | 1]; h_0 = 0, h_t filled by the caller."""
         K, n, n_in = self.K, self.n_hidden, self.n_in
         T, B = x.shape[-3], x.shape[-2]
-        Z = self._buf(buf, (K, T + 1, B, n + n_in + 1))
+        Z = self._buf("Z" + name, (K, T + 1, B, n + n_in + 1))
         Z[:, 0, :, :n].zero_()
         Z[:, :T, :, n:n + n_in] = x
         Z[:, T, :, n:].zero_()
         Z[:, :, :, -1].fill_(1.0)
-        act, Wt = _ACT[self.cell], Wcat.transpose(1, 2)
-        if K == 1:   # 2-D ops skip bmm's batching overhead
-            Z0, Wt0 = Z[0], Wt[0]
-            for t in range(T):
-                h = torch.mm(Z0[t], Wt0, out=Z0[t + 1, :, :n])
-                if act is not None:
-                    act(h)
-        else:
-            for t in range(T):
-                h = torch.bmm(Z[:, t], Wt, out=Z[:, t + 1, :, :n])
-                if act is not None:
-                    act(h)
         return Z
 
-    def _outputs(self, Z, U, c):
+    def _forward(self, x, name=""):
+        """Runs the recurrence; returns Z (LSTM: also stores gates A, cells C, tanh(C) in buffers)."""
+        Z = self._state_buffer(x, name)
+        n, T = self.n_hidden, x.shape[-3]
+        mm, Zs, Wt = (torch.mm if self.K == 1 else torch.bmm), self._steps(Z), self._mat(self.Wcat).transpose(-1, -2)
+        K, B = self.K, x.shape[-2]
+        if self.cell != "lstm":
+            act, pre = _ACT[self.cell], self._mat(self._buf("pre", (K, B, n)))
+            for t in range(T):
+                act(mm(Zs[t], Wt, out=pre), Zs[t + 1][..., :n])
+            return Z
+        A = self._buf("A" + name, (K, T, B, 4 * n))       # gate activations i, f, g, o
+        C = self._buf("C" + name, (K, T + 1, B, n))       # cells, c_0 = 0
+        TC = self._buf("TC" + name, (K, T, B, n))         # tanh(c_{t+1})
+        C[:, 0].zero_()
+        As, Cs, TCs = self._steps(A), self._steps(C), self._steps(TC)
+        pre = self._mat(self._buf("pre", (K, B, 4 * n)))
+        for t in range(T):
+            mm(Zs[t], Wt, out=pre)
+            a = As[t]
+            torch.sigmoid(pre[..., :2 * n], out=a[..., :2 * n])
+            torch.tanh(pre[..., 2 * n:3 * n], out=a[..., 2 * n:3 * n])
+            torch.sigmoid(pre[..., 3 * n:], out=a[..., 3 * n:])
+            c = torch.mul(a[..., n:2 * n], Cs[t], out=Cs[t + 1]).addcmul_(a[..., :n], a[..., 2 * n:3 * n])
+            torch.mul(a[..., 3 * n:], torch.tanh(c, out=TCs[t]), out=Zs[t + 1][..., :n])
+        return Z
+
+    def _outputs(self, Z):
         K, T1, B, _ = Z.shape
         n = self.n_hidden
         hs = Z[:, T1 - 1, :, :n] if self.output == "last" else Z[:, 1:, :, :n].reshape(K, (T1 - 1) * B, n)
-        return torch.baddbmm(c[:, None, :], hs, U.transpose(1, 2)), hs
+        return torch.baddbmm(self.c[:, None, :], hs, self.U.transpose(1, 2)), hs
 
     # ---- training
     def train_step(self, x, y, loss, window=None, record_dEdh=False):
         x = self._x(x)
         T, B = x.shape[-3], x.shape[-2]
         y = self._y(y, loss, T, B)
-        g = self.grad
-        if self.cell == "lstm":
-            loss_v, dEdh, omega = self._grads_lstm(x, y, loss, window, record_dEdh)
-        else:
-            loss_v, dEdh, omega = self._grads_plain(x, y, loss, window, record_dEdh)
-        norm = clip_by_global_norm(g, self.clip)   # norm before clipping, Omega's gradient included
+        w = T if window is None else max(1, min(int(window), T))
+        loss_v, dEdh, omega = self._backprop(x, y, loss, w, record_dEdh)
+        norm = clip_by_global_norm(self.grad, self.clip)   # norm before clipping, Omega's gradient included
 
         # a member whose loss or gradient is not finite is frozen from now on
         before = self.diverged
@@ -356,133 +379,114 @@ class Ensemble:
             delta = (m / (1 - 0.9 ** t)) / (v.sqrt() / math.sqrt(1 - 0.999 ** t) + 1e-8)
         self.flat.sub_(torch.where(a, delta * self.lr, zero))
 
-    def _grads_plain(self, x, y, loss, window, record_dEdh):
-        """Hand-written BPTT into self.grad. Returns (loss (K,), dEdh (K,T) or None, Omega (K,))."""
+    def _backprop(self, x, y, loss, w, record_dEdh):
+        """Hand-written BPTT into self.grad. w: truncation window ('last': only the last w steps get
+        gradient; 'every': chunks of w steps, state carried but detached between chunks).
+        Returns (loss (K,), dEdh (K, T) or None, Omega (K,))."""
         K, n = self.K, self.n_hidden
         T, B = x.shape[-3], x.shape[-2]
-        W, U, c = self.W, self.U, self.c
-        gWcat, gW, gU, gc = (self._view(self.grad, k) for k in ("Wcat", "W", "U", "c"))
-        Z = self._forward_plain(x, self.Wcat)
-        H = Z[..., :n]
-        z, hs = self._outputs(Z, U, c)
+        every = self.output == "every"
+        s = 0 if every else T - w                        # first step that receives gradient
+        linked = [not (every and k % w == 0) for k in range(T + 1)]   # does h_k feed step k+1's graph?
+        g = self.views(self.grad)
+        g["Wcat"] = self._view(self.grad, "Wcat")
+        mm = torch.mm if K == 1 else torch.bmm
+
+        Z = self._forward(x)
+        z, hs = self._outputs(Z)
         total, count, dz = _loss_and_grad(z, y, loss)
         dz.div_(count[:, None, None])
-        every = self.output == "every"
-        w = T if window is None else max(1, min(int(window), T))
-        s = 0 if every else T - w           # first step that receives gradient
-        gU.copy_(torch.bmm(dz.transpose(1, 2), hs))
-        gc.copy_(dz.sum(1))
-
+        g["U"].copy_(torch.bmm(dz.transpose(1, 2), hs))
+        g["c"].copy_(dz.sum(1))
+        G = torch.bmm(dz, self.U)            # direct dE/dh from the outputs: (K, B, n) or (K, T*B, n)
+        Zs = self._steps(Z)
         need_dh = record_dEdh or self.use_omega
-        D = self._buf("D", (K, T, B, n))    # D[:, t] = dE/dpre_{t+1}
-        Fp = _act_grad(self.cell, H[:, s + 1:])   # (K, T-s, B, n), index t-s
-        if every:
-            torch.bmm(dz, U, out=D.view(K, T * B, n))   # direct dE/dh_t from every output
-            G = D.clone() if need_dh else None
-        else:
-            D[:, T - 1] = torch.bmm(dz, U)
-            G = None
-        dhT = D[:, T - 1].clone() if need_dh else None
-        if Fp is not None:
-            D[:, T - 1].mul_(Fp[:, T - 1 - s])
-        # backward through time: dE/dpre_t = (dE/dh_t) * f'(pre_t), dE/dh_t = direct + dE/dpre_{t+1} W
-        if K == 1:
-            D0, W0, F0 = D[0], W[0], (Fp[0] if Fp is not None else None)
-        for t in range(T - 2, s - 1, -1):
-            linked = not (every and (t + 1) % w == 0)   # 'every' + window: state detached between chunks
-            if K == 1:
-                d = D0[t]
-                if every:
-                    if linked:
-                        d.addmm_(D0[t + 1], W0)
-                else:
-                    torch.mm(D0[t + 1], W0, out=d)
-                if F0 is not None:
-                    d.mul_(F0[t - s])
-            else:
-                d = D[:, t]
-                if every:
-                    if linked:
-                        d.baddbmm_(D[:, t + 1], W)
-                else:
-                    torch.bmm(D[:, t + 1], W, out=d)
-                if Fp is not None:
-                    d.mul_(Fp[:, t - s])
+        DH = torch.zeros(K, T, B, n, dtype=self.dtype, device=self.device) if need_dh else None
 
-        # gradients of W, V, b: one big matmul over all steps in the window, dE/dpre^T [h_{t-1} | x_t | 1]
-        Dv = D[:, s:].reshape(K, (T - s) * B, n)
-        gWcat.copy_(torch.bmm(Dv.transpose(1, 2), Z[:, s:T].reshape(K, (T - s) * B, -1)))
+        if self.cell != "lstm":
+            # D[:, t] = dE/dpre_{t+1} = dE/dh_{t+1} * f'; dE/dh_t = direct + dE/dpre_{t+1} W
+            D = self._buf("D", (K, T, B, n))
+            if every:
+                D.view(K, T * B, n).copy_(G)
+            else:
+                D[:, T - 1] = G
+            if need_dh:
+                DH[:, T - 1] = D[:, T - 1]
+                if every:
+                    DH[:, :T - 1] = D[:, :T - 1]
+            Ds, W, fprime = self._steps(D), self._mat(self.W), _ACT_BACKWARD[self.cell]
+            addmm, tmp = (torch.addmm if K == 1 else torch.baddbmm), self._mat(self._buf("pre", (K, B, n)))
+            for t in range(T - 1, s - 1, -1):
+                if t < T - 1 and linked[t + 1]:   # D[t] (holding the direct part if every) + D[t+1] W
+                    d = addmm(Ds[t], Ds[t + 1], W, out=tmp) if every else mm(Ds[t + 1], W, out=tmp)
+                else:
+                    d = Ds[t]
+                fprime(d, Zs[t + 1][..., :n], Ds[t])
+            Dw = D[:, s:].reshape(K, (T - s) * B, n)
+        else:
+            Dw = self._backprop_lstm(Z, G, s, linked, DH)
+
+        # gradients of the recurrent block: one matmul over all steps, dE/dpre^T [h_{t-1} | x_t | 1]
+        g["Wcat"].copy_(torch.bmm(Dw.transpose(1, 2), Z[:, s:T].reshape(K, (T - s) * B, -1)))
 
         omega = torch.zeros(K, dtype=self.dtype, device=self.device)
-        dEdh = None
-        if need_dh:
-            # DH[:, t] = dE/dh_{t+1}: direct part + dE/dpre_{t+2} W over links that exist in the graph
-            keep = torch.tensor([not (every and k % w == 0) for k in range(s + 1, T)], device=self.device)
-            keep = keep.repeat_interleave(B)[None]                     # (1, (T-s-1)*B) per transition, batch
+        if self.cell != "lstm" and need_dh:
+            # dE/dh_{t+1} for t in [s, T-1): add dE/dpre_{t+2} W over the links that exist in the graph
+            keep = torch.tensor(linked[s + 1:T], device=self.device).repeat_interleave(B)[None]
             a = D[:, s + 1:].reshape(K, (T - s - 1) * B, n)
-            DH = torch.zeros(K, T, B, n, dtype=self.dtype, device=self.device)
-            rec = torch.where(keep[..., None], torch.bmm(a, W), torch.zeros((), dtype=self.dtype, device=self.device))
-            DH[:, s:T - 1] = rec.view(K, T - 1 - s, B, n)
-            if every:
-                DH[:, s:T - 1] += G[:, s:T - 1]
-            DH[:, T - 1] = dhT
+            zero = torch.zeros((), dtype=self.dtype, device=self.device)
+            DH[:, s:T - 1] += torch.where(keep[..., None], torch.bmm(a, self.W), zero).view(K, T - 1 - s, B, n)
             if self.use_omega:
-                omega, gO = omega_penalty(W, a, DH[:, s + 1:].reshape(K, -1, n), B, keep)
-                gW.add_(gO * self.omega[:, None, None])
-            if record_dEdh:
-                dEdh = torch.linalg.vector_norm(DH, dim=-1).mean(-1)
+                omega, gO = omega_penalty(self.W, a, DH[:, s + 1:].reshape(K, -1, n), B, keep)
+                g["W"].add_(gO * self.omega[:, None, None])
+        dEdh = torch.linalg.vector_norm(DH, dim=-1).mean(-1) if record_dEdh else None
         return total / count, dEdh, omega
 
-    # ---- LSTM (autograd)
-    def _lstm_states(self, x, W_ih, W_hh, b, window=None):
-        """Hidden states [h_1 .. h_T], each (K, B, n); h and c are detached where truncated BPTT cuts."""
-        K, n = self.K, self.n_hidden
-        T, B = x.shape[-3], x.shape[-2]
-        xs = x.reshape(-1, T * B, self.n_in).expand(K, T * B, self.n_in)
-        gx = torch.baddbmm(b[:, None, :], xs, W_ih.transpose(1, 2)).view(K, T, B, 4 * n)
-        h = c = torch.zeros(K, B, n, dtype=self.dtype, device=self.device)
-        Wt, hs = W_hh.transpose(1, 2), []
-        w = T if window is None else max(1, min(int(window), T))
-        for t in range(T):
-            if (self.output == "last" and t == T - w) or (self.output == "every" and t > 0 and t % w == 0):
-                h, c = h.detach(), c.detach()
-            gates = torch.baddbmm(gx[:, t], h, Wt)
-            s = torch.sigmoid(gates)        # also on the g block (unused there): one op instead of three
-            i, f, o = s[..., :n], s[..., n:2 * n], s[..., 3 * n:]
-            c = f * c + i * torch.tanh(gates[..., 2 * n:3 * n])
-            h = o * torch.tanh(c)
-            hs.append(h)
-        return hs
-
-    def _grads_lstm(self, x, y, loss, window, record_dEdh):
-        T, B = x.shape[-3], x.shape[-2]
-        p = self.flat.detach().clone().requires_grad_(True)
-        with torch.enable_grad():
-            hs = self._lstm_states(x, *(self._view(p, k) for k in ("W_ih", "W_hh", "b")), window=window)
-            U, c = self._view(p, "U"), self._view(p, "c")
-            hcat = hs[-1] if self.output == "last" else torch.stack(hs, 1).view(self.K, T * B, self.n_hidden)
-            z = torch.baddbmm(c[:, None, :], hcat, U.transpose(1, 2))
-            total, count, _ = _loss_and_grad(z, y, loss, need_grad=False)
-            loss_v = total / count
-            # the sum only feeds 1 into each member's backward, so members stay independent
-            grads = torch.autograd.grad(loss_v.sum(), [p] + (hs if record_dEdh else []), allow_unused=True)
-        self.grad.copy_(grads[0])
-        dEdh = None
-        if record_dEdh:
-            dh = torch.stack([torch.zeros_like(hs[0]) if g is None else g for g in grads[1:]], 1)
-            dEdh = torch.linalg.vector_norm(dh, dim=-1).mean(-1)
-        return loss_v.detach(), dEdh, torch.zeros(self.K, dtype=self.dtype, device=self.device)
+    def _backprop_lstm(self, Z, G, s, linked, DH):
+        """LSTM BPTT; returns dE/d(gate pre-activations) (K, (T-s)*B, 4n) for the weight gradient."""
+        K, T1, B, _ = Z.shape
+        T, n = T1 - 1, self.n_hidden
+        every = self.output == "every"
+        dA = self._buf("dA", (K, T, B, 4 * n))
+        As, Cs, TCs = (self._steps(self._bufs[k]) for k in ("A", "C", "TC"))
+        dAs = self._steps(dA)
+        Gs = self._steps(G.view(K, T, B, n)) if every else self._mat(G)
+        DHs = self._steps(DH) if DH is not None else None
+        dh_buf, dc, tmp = (self._mat(self._buf(k, (K, B, n))) for k in ("dh", "dc", "dc_tmp"))
+        Whh, mm = self._mat(self.W_hh), (torch.mm if K == 1 else torch.bmm)
+        addmm = torch.addmm if K == 1 else torch.baddbmm
+        for t in range(T - 1, s - 1, -1):
+            a, tc = As[t], TCs[t]
+            i, f, gg, o = a[..., :n], a[..., n:2 * n], a[..., 2 * n:3 * n], a[..., 3 * n:]
+            nxt = t < T - 1 and linked[t + 1]
+            # dE/dh_{t+1}: direct + through the next step's gates
+            if every:
+                dh = addmm(Gs[t], dAs[t + 1], Whh, out=dh_buf) if nxt else Gs[t]
+            else:
+                dh = Gs if t == T - 1 else mm(dAs[t + 1], Whh, out=dh_buf)
+            if DHs is not None:
+                DHs[t].copy_(dh)
+            # dE/dc_{t+1} = dh o (1 - tanh^2 c_{t+1}) + dE/dc_{t+2} f_{t+2}
+            torch.mul(dh, o, out=tmp)
+            _tanh_bw(tmp, tc, grad_input=tmp)
+            if nxt:
+                tmp.addcmul_(dc, As[t + 1][..., n:2 * n])
+            dc, tmp = tmp, dc
+            da = dAs[t]
+            torch.mul(dc, gg, out=da[..., :n])
+            torch.mul(dc, Cs[t], out=da[..., n:2 * n])
+            torch.mul(dc, i, out=da[..., 2 * n:3 * n])
+            torch.mul(dh, tc, out=da[..., 3 * n:])
+            _sigmoid_bw(da[..., :2 * n], a[..., :2 * n], grad_input=da[..., :2 * n])
+            _tanh_bw(da[..., 2 * n:3 * n], gg, grad_input=da[..., 2 * n:3 * n])
+            _sigmoid_bw(da[..., 3 * n:], o, grad_input=da[..., 3 * n:])
+        return dA[:, s:].reshape(K, (T - s) * B, 4 * n)
 
     # ---- inference
     @torch.no_grad()
     def _predict(self, x):
         """Outputs (K, M, n_out), M = B ('last') or T*B ('every')."""
-        if self.cell == "lstm":
-            hs = self._lstm_states(x, self.W_ih, self.W_hh, self.b)
-            T, B = x.shape[-3], x.shape[-2]
-            h = hs[-1] if self.output == "last" else torch.stack(hs, 1).view(self.K, T * B, self.n_hidden)
-            return torch.baddbmm(self.c[:, None, :], h, self.U.transpose(1, 2))
-        return self._outputs(self._forward_plain(x, self.Wcat, buf="Z_eval"), self.U, self.c)[0]
+        return self._outputs(self._forward(x, "_eval"))[0]
 
     @torch.no_grad()
     def evaluate(self, x, y, loss, batch_size=None):
@@ -510,9 +514,7 @@ class Ensemble:
     def hidden_states(self, x):
         """(K, T, B, n) hidden states h_1..h_T."""
         x = self._x(x)
-        if self.cell == "lstm":
-            return torch.stack(self._lstm_states(x, self.W_ih, self.W_hh, self.b), 1)
-        return self._forward_plain(x, self.Wcat, buf="Z_eval")[:, 1:, :, :self.n_hidden].clone()
+        return self._forward(x, "_eval")[:, 1:, :, :self.n_hidden].clone()
 
 
 # ----------------------------------------------------------------------------- training loop

@@ -25,7 +25,7 @@ PROFILES = {
                     seeds=1, n_hidden=32, evals_per_epoch=1,
                     lr={"irnn": 1e-4, "relu_gauss": 1e-4, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3}),
     "default": dict(models=["irnn", "tanh_gauss"], datasets=["mnist", "permuted"],
-                    n_train=2000, n_test=1000, epochs=5, batch=64, seeds=1, n_hidden=100, evals_per_epoch=1,
+                    n_train=2000, n_test=1000, epochs=5, batch=64, seeds=2, n_hidden=100, evals_per_epoch=1,
                     lr={"irnn": 1e-4, "relu_gauss": 1e-4, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3}),
     "full":    dict(models=list(MODELS), datasets=["mnist", "permuted"], n_train=60000, n_test=10000, epochs=20,
                     batch=64, seeds=1, n_hidden=100, evals_per_epoch=1,
@@ -99,12 +99,15 @@ def report(config, results, figures):
     by = {(r["model"], r["dataset"]): r for r in results}
     models = [m for m in MODELS if m in config["models"]]
     datasets = list(config["datasets"])
-    note = f"budget: {budget(config)} (the paper: 60000 images, ~10⁶ updates)"
+    note = f"median over {config['seeds']} seed(s) (thin: each seed); budget: {budget(config)}"
 
     fig, axes = plt.subplots(1, len(datasets), figsize=(5.2 * len(datasets), 3.3), sharey=True, squeeze=False)
     for ax, d in zip(axes[0], datasets):
         for m in models:
             r = by[(m, d)]
+            if len(r["test_accuracy"]) > 1:
+                for curve in r["test_accuracy"]:
+                    ax.plot(r["epochs"], 100 * curve, color=COLOURS[m], lw=0.6, alpha=0.4)
             ax.plot(r["epochs"], 100 * np.nanmedian(r["test_accuracy"], axis=0), color=COLOURS[m], marker="o", ms=3,
                     lw=1.5, label=MODELS[m]["label"])
         ax.axhline(10, color="black", ls="--", lw=0.8, label="chance (10%)")
@@ -131,7 +134,7 @@ def report(config, results, figures):
         "permutation_seed": PERMUTATION_SEED, "clip": CLIP, "optimizer": OPTIMIZER, "lr": dict(config["lr"]),
         "labels": {m: MODELS[m]["label"] for m in MODELS}, "accuracy": acc, "best_accuracy": best, "rows": rows,
         "paper": PAPER, "later": [dict(model=a, mnist=b, permuted=c) for a, b, c in LATER],
-        "has_lstm": "lstm" in models, "paper_updates": PAPER_UPDATES,
+        "has_lstm": "lstm" in models, "paper_updates_log10": round(np.log10(PAPER_UPDATES)),
         "irnn_above_tanh": [DATASETS[d] for d in datasets
                             if "irnn" in acc and "tanh_gauss" in acc and acc["irnn"][d] > acc["tanh_gauss"][d]], "chance": 10.0,
         "seconds_per_job": {f"{r['model']}/{r['dataset']}": float(r["seconds"]) for r in results},

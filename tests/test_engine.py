@@ -159,6 +159,56 @@ def test_lstm_matches_nn_lstm_and_gradients():
     assert torch.allclose(g, lstm.weight_hh_l0.grad, atol=1e-12)
 
 
+def reference_lstm(params, x, y, loss, output, window=None):
+    """One LSTM member with plain autograd: (loss, flat gradient in engine order, [dE/dh_t])."""
+    W_ih, W_hh, b, U, c = (p.detach().clone().requires_grad_() for p in params)
+    T, B = x.shape[0], x.shape[1]
+    n = W_hh.shape[1]
+    w = T if window is None else window
+    h = cell = torch.zeros(B, n, dtype=x.dtype)
+    hs = []
+    for t in range(T):
+        if (output == "last" and t == T - w) or (output == "every" and t > 0 and t % w == 0):
+            h, cell = h.detach(), cell.detach()
+        i, f, g, o = (x[t] @ W_ih.T + h @ W_hh.T + b).chunk(4, 1)
+        cell = torch.sigmoid(f) * cell + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(cell)
+        hs.append(h)
+    if output == "last":
+        z = hs[-1] @ U.T + c
+        E = F.cross_entropy(z, y) if loss == "ce" else F.mse_loss(z, y)
+    else:
+        z = torch.stack(hs) @ U.T + c
+        E = (F.cross_entropy(z.reshape(T * B, -1), y.reshape(-1), ignore_index=-100) if loss == "ce"
+             else F.mse_loss(z, y))
+    grads = torch.autograd.grad(E, (W_ih, W_hh, b, U, c) + tuple(hs), allow_unused=True)
+    dh = [torch.zeros_like(hs[0]) if d is None else d for d in grads[5:]]
+    return E.detach(), torch.cat([g.flatten() for g in grads[:5]]), dh
+
+
+@pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-9), (torch.float32, 1e-4)])
+def test_lstm_gradients_match_autograd(dtype, tol):
+    T, B, n_in, n, n_out = 9, 4, 2, 5, 3
+    members = [Member(0, in_std=0.8), Member(1, clip=0.05, in_std=0.8)]
+    for output, loss, window in [("last", "ce", None), ("last", "mse", 4), ("every", "ce", None),
+                                 ("every", "mse", 4), ("every", "ce", 3)]:
+        ens = Ensemble("lstm", n_in, n, n_out, members, output=output, dtype=dtype)
+        x, y = data(T, B, n_in, n_out, output, loss, seed=5)
+        before = [v.clone().double() for v in ens.views(ens.flat).values()]   # W_ih, W_hh, b, U, c
+        r = ens.train_step(x.to(dtype), y.to(dtype) if loss == "mse" else y, loss, window=window,
+                           record_dEdh=True)
+        for k, m in enumerate(members):
+            E, g, dh = reference_lstm([p[k] for p in before], x, y, loss, output, window)
+            assert abs(r["loss"][k].item() - E.item()) <= tol * E.item()
+            assert abs(r["grad_norm"][k].item() - g.norm().item()) <= tol * g.norm().item()
+            if m.clip is not None and g.norm() >= m.clip:
+                g = g * (m.clip / g.norm())
+            got = torch.cat([v[k].flatten() for v in ens.views(ens.grad).values()]).double()
+            assert rel(got, g) < tol, (output, loss, window, k)
+            dEdh = torch.stack([d.norm(dim=1).mean() for d in dh])
+            assert torch.allclose(r["dEdh"][k].double(), dEdh, rtol=tol, atol=1e-12)
+
+
 def test_inits():
     g = torch.Generator().manual_seed(0)
     assert torch.equal(init_recurrent("identity", 5, 1.0, generator=g), torch.eye(5, dtype=torch.float64))
@@ -221,10 +271,20 @@ def error(pred, y):
 TEST = sample(np.random.default_rng(99), 64)
 
 
+class Counter:
+    n = 0
+
+    def update(self, k):
+        self.n += k
+
+
 def run(members, cell="tanh", updates=12, **kw):
     ens = Ensemble(cell, 2, 8, 4, members, **kw)
-    return fit(ens, sample, updates=updates, batch_size=5, loss="ce", eval_every=5, test=TEST, metric=error,
-               dEdh_every=4)
+    bar = Counter()
+    out = fit(ens, sample, updates=updates, batch_size=5, loss="ce", eval_every=5, test=TEST, metric=error,
+              dEdh_every=4, progress=bar)
+    assert bar.n == updates
+    return out
 
 
 RECORDS = ("test_loss", "test_error", "train_loss", "grad_norm", "dEdh")

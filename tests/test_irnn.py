@@ -11,6 +11,15 @@ from experiments import Unavailable, adding, gradient_flow, mnist, sequential_mn
 from experiments.adding import MODELS, ensemble, member
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny RNNs are latency-bound: with torch's default threads on a busy machine a step can be 100x slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def make(model, n_in=2, n=16, seed=0):
     return ensemble(model, [member(model, seed, 1e-3, n)], n_in, n, 1, "cpu")
 
@@ -46,19 +55,6 @@ def test_the_other_models_are_what_they_say():
     assert {m: MODELS[m]["cell"] for m in MODELS} == {"irnn": "relu", "relu_gauss": "relu", "tanh_gauss": "tanh",
                                                       "tanh_orth": "tanh", "lstm": "lstm"}
     assert all(member(m, 0, 1e-3, n).clip == adding.CLIP for m in MODELS)   # clipping on for all
-
-
-def test_lstm_workaround_matches_the_engine():
-    """adding._Ensemble changes only how the LSTM's gradients are computed, not what they are."""
-    from experiments.engine import Ensemble
-    x, y = adding.adding_le(np.random.default_rng(0), 8, 12)
-    ms = [member("lstm", s, 1e-2, 16) for s in (0, 1)]
-    ours = ensemble("lstm", ms, 2, 16, 1, "cpu")
-    ref = Ensemble("lstm", 2, 16, 1, ms, optimizer=adding.OPTIMIZER)
-    for _ in range(3):
-        a, b = ours.train_step(x, y, "mse"), ref.train_step(x, y, "mse")
-        torch.testing.assert_close(a["grad_norm"], b["grad_norm"])
-    torch.testing.assert_close(ours.flat, ref.flat)
 
 
 # --- the experiments' contracts --------------------------------------------------------------
@@ -121,7 +117,7 @@ def test_mnist_data_dir_and_permutation(monkeypatch, tmp_path):
 
 # --- the claim -------------------------------------------------------------------------------
 
-CLAIM = dict(lengths=[10], n_hidden=32, seeds=1, updates=300, batch=64, eval_every=300, n_test=500,
+CLAIM = dict(lengths=[20], n_hidden=64, seeds=1, updates=400, batch=64, eval_every=400, n_test=500,
              lr={"irnn": 3e-3, "relu_gauss": 3e-3, "tanh_gauss": 3e-3, "tanh_orth": 3e-3, "lstm": 1e-2})
 
 
