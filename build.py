@@ -160,7 +160,7 @@ def main(argv=None) -> int:
         if missing:
             skipped[p.name] = str(missing[0])
             continue
-        report = runner.draw(p, results[p.name], figures, cache)
+        report = runner.draw(p, results[p.name], figures, cache, force=args.force)
         if report.get("skipped"):
             skipped[p.name] = report["skipped"]
             continue

@@ -59,7 +59,7 @@ def data(config, dataset):
 
 
 def jobs(config):
-    # the LSTM (autograd) is the slowest: first, so the two workers end together
+    # the LSTM is the slowest: first, so the two workers end together
     order = sorted(config["models"], key=lambda m: m != "lstm")
     return [{"model": m, "dataset": d} for m in order for d in config["datasets"]]
 

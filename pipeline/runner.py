@@ -153,7 +153,7 @@ def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-def draw(plan: Plan, results: list, figures: Path, cache: Cache) -> dict:
+def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = False) -> dict:
     """plan.module.report(...) — figures and numbers — reusing the last drawing when neither the results
     nor the plotting code changed (a change of plot style re-plots without re-training)."""
     from pipeline.cache import stable_json
@@ -161,6 +161,8 @@ def draw(plan: Plan, results: list, figures: Path, cache: Cache) -> dict:
     key = hashlib.sha256(stable_json([[j.key for j in plan.jobs], source_hash(Path(plan.module.__file__))]).encode()).hexdigest()[:32]
     name = f"{plan.name}.figures"
     try:
+        if force:
+            raise KeyError(key)
         entry = cache.load(name, key)
         for file, blob in entry["files"].items():
             target = figures / file
