@@ -20,8 +20,10 @@ from experiments.tasks import TASKS, success, test_batches, test_set
 
 PROFILES = {
     "smoke":   dict(fig7_task="temporal_order", lengths=[10, 15], table_tasks=["adding"], table_lengths=[10],
-                    seeds=1, updates_per_step=4, test_n=200, monitor_n=100, evals=4),
-    "default": dict(fig7_task="temporal_order", lengths=[20, 30], table_tasks=[], table_lengths=[20],
+                    seeds=2, updates_per_step=4, test_n=200, monitor_n=100, evals=4),
+    "default": dict(fig7_task="temporal_order", lengths=[20, 30, 50],
+                    table_tasks=["temporal_order_3bit", "adding", "multiplication", "random_permutation",
+                                 "noiseless_memorization"], table_lengths=[20],
                     seeds=2, updates_per_step=100, test_n=2000, monitor_n=500, evals=10),
     "full":    dict(fig7_task="temporal_order", lengths=[50, 100, 150, 200],
                     table_tasks=["temporal_order_3bit", "adding", "multiplication", "random_permutation",
@@ -101,22 +103,38 @@ def jobs(config):
     return specs
 
 
+# the sequence length of these tasks varies from batch to batch (L' = L + randint(0.1L)), so batches of
+# different seeds cannot be stacked: there each seed trains as its own ensemble of the methods
+VARIABLE_LENGTH = {"adding", "multiplication"}
+
+
 def run(config, spec, device):
     task, length, init = spec["task"], spec["length"], spec["init"]
     t = TASKS[task]
     methods, seeds = list(METHODS), list(range(config["seeds"]))
-    ens = make_ensemble(task, init, methods, seeds, device)
     updates = updates_for(config, length)
     monitor = test_set(task, length, n=config["monitor_n"], seed=7)
-    r = fit(ens, sampler(task, length), updates=updates, batch_size=BATCH, loss=t.loss,
-            eval_every=max(1, updates // config["evals"]), test=monitor, metric=metric(task))
-    final = wrong_fraction(ens, task, length, config["test_n"])
-    K = ens.K
+    groups = [[s] for s in seeds] if task in VARIABLE_LENGTH else [seeds]
+    parts = []
+    for group in groups:
+        ens = make_ensemble(task, init, methods, group, device)
+        r = fit(ens, sampler(task, length), updates=updates, batch_size=BATCH, loss=t.loss,
+                eval_every=max(1, updates // config["evals"]), test=monitor, metric=metric(task))
+        grad = np.where(np.isfinite(r["grad_norm"]), r["grad_norm"], np.nan)
+        parts.append(dict(monitor_error=r["test_error"], final_error=wrong_fraction(ens, task, length, config["test_n"]),
+                          diverged_at=np.array(r["diverged_at"], dtype=object),
+                          max_grad=np.nanmax(grad, axis=1) if grad.size else np.zeros(ens.K), seconds=r["seconds"]))
+
+    def merged(key):  # members are method-major (index = m·S + s) whatever the grouping
+        per_method = [np.asarray(p[key]).reshape(len(methods), len(g), *np.shape(p[key])[1:]) for p, g in zip(parts, groups)]
+        joined = np.concatenate(per_method, axis=1)
+        return joined.reshape(len(methods) * len(seeds), *joined.shape[2:])
+
+    final = merged("final_error")
     return dict(task=task, length=length, init=init, methods=methods, seeds=seeds, updates=updates,
-                eval_steps=r["eval_steps"], monitor_error=r["test_error"], final_error=final,
-                success=np.array([success(e) for e in final]), diverged_at=r["diverged_at"],
-                max_grad=np.nanmax(np.where(np.isfinite(r["grad_norm"]), r["grad_norm"], np.nan), axis=1)
-                if r["grad_norm"].size else np.zeros(K), train_seconds=r["seconds"])
+                eval_steps=r["eval_steps"], monitor_error=merged("monitor_error"), final_error=final,
+                success=np.array([success(e) for e in final]), diverged_at=list(merged("diverged_at")),
+                max_grad=merged("max_grad"), train_seconds=sum(p["seconds"] for p in parts))
 
 
 def budget(config):

@@ -45,13 +45,21 @@ LATER = [("uRNN (Arjovsky et al. 2016)", 95.1, 91.4), ("LSTM (as run by Arjovsky
          ("LSTM (Cooijmans et al. 2017)", 98.9, 90.2), ("IndRNN, 6 layers (Li et al. 2018)", 99.0, 96.0)]
 
 
-def data(config, dataset):
-    """(x_train (784, N, 1), y_train, x_test, y_test) for the configured subsets (first images of each file)."""
-    data_dir = os.environ.get("RNN_GRADIENTS_DATA_DIR")
+def _load(download):
     try:
-        train_x, train_y, test_x, test_y = load_mnist(data_dir=data_dir, download=False, progress=False)
+        return load_mnist(data_dir=os.environ.get("RNN_GRADIENTS_DATA_DIR"), download=download, progress=download)
     except (MnistUnavailable, OSError, ValueError) as e:
         raise Unavailable(f"MNIST not available ({e})") from None
+
+
+def prepare(config):
+    """Called once by the build before the jobs run: finds MNIST or downloads it (with checksums)."""
+    _load(download=True)
+
+
+def data(config, dataset):
+    """(x_train (784, N, 1), y_train, x_test, y_test) for the configured subsets (first images of each file)."""
+    train_x, train_y, test_x, test_y = _load(download=False)  # the jobs never download: prepare() did
     perm = fixed_permutation(PERMUTATION_SEED) if dataset == "permuted" else None
     n, m = config["n_train"], config["n_test"]
     return (pixel_sequences(train_x[:n], perm), train_y[:n].astype(np.int64),

@@ -101,6 +101,18 @@ def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, sche
             job.cached = False
             todo.append((plan, job))
 
+    # an experiment's inputs are fetched once, here, before its jobs fan out (e.g. MNIST, with a progress bar)
+    for plan in {id(p): p for p, _ in todo}.values():
+        prepare = getattr(plan.module, "prepare", None)
+        try:
+            if prepare:
+                prepare(plan.config)
+        except Unavailable as e:
+            log(f"skipping {plan.name}: {e}")
+            for job in plan.jobs:
+                results[plan.name][job.index] = e
+            todo = [(p, j) for p, j in todo if p is not plan]
+
     def finish(plan, job, result, seconds):
         job.seconds = seconds
         results[plan.name][job.index] = result

@@ -183,3 +183,15 @@ def test_ctrl_c_keeps_only_complete_entries_and_the_next_build_continues(tmp_pat
     again = run_build("--profile", "smoke", "--only", "jacobian", "--no-pdf", "--out", tmp_path / "out", "--cache", cache)
     assert again.returncode == 0, again.stderr
     assert f"{4 - len(done)}/4 computed" in again.stdout, again.stdout
+
+
+def test_without_mnist_the_build_completes_and_says_why(tmp_path):
+    empty = tmp_path / "no-mnist"
+    empty.mkdir()
+    proc = run_build("--profile", "smoke", "--only", "sequential_mnist", "--no-pdf", "--data-dir", empty,
+                     "--out", tmp_path / "out", "--cache", tmp_path / "cache")
+    assert proc.returncode == 0, proc.stderr
+    assert statuses(proc.stdout)["sequential_mnist"] == "skipped"
+    assert re.search(r"skipped sequential_mnist: MNIST not available .*--data-dir", proc.stdout), proc.stdout
+    assert not list((tmp_path / "cache").glob("sequential_mnist/*.pkl"))  # a missing input is never cached
+    assert (tmp_path / "out" / "page.md").exists()
