@@ -45,5 +45,6 @@ def save(fig, folder: Path, name: str) -> str:
 
 
 def budget_note(ax, text: str):
-    """Every figure says what budget produced it (bottom right, small and grey)."""
-    ax.text(1.0, -0.16, text, transform=ax.transAxes, ha="right", va="top", fontsize=7, color=GREY)
+    """Every figure says what budget produced it: small and grey, under the whole figure."""
+    fig = ax.figure
+    fig.text(0.99, 0.0, text, ha="right", va="top", fontsize=7, color=GREY, wrap=True)

@@ -69,9 +69,16 @@ def source_closure(path: Path) -> list[Path]:
     return sorted(seen)
 
 
-def source_hash(path: Path) -> str:
+# Modules that cannot change a result: a change of plot style redraws figures without retraining
+PRESENTATION_ONLY = {"plotting.py"}
+
+
+def source_hash(path: Path, results_only: bool = False) -> str:
+    """Hash of a module and the project code it imports; results_only leaves out presentation modules."""
     h = hashlib.sha256()
     for file in source_closure(path):
+        if results_only and file.name in PRESENTATION_ONLY:
+            continue
         h.update(str(file.relative_to(ROOT)).encode())
         h.update(file.read_bytes())
     return h.hexdigest()

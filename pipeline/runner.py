@@ -50,7 +50,7 @@ def make_plan(names, profile, device, cache: Cache) -> list[Plan]:
     for name in names:
         module = module_of(name)
         config = config_of(module, profile)
-        code = source_hash(Path(module.__file__))
+        code = source_hash(Path(module.__file__), results_only=True)
         plan = Plan(name, module, config)
         specs = module.jobs(config) if hasattr(module, "jobs") else [{}]
         for i, spec in enumerate(specs):

@@ -195,3 +195,10 @@ def test_without_mnist_the_build_completes_and_says_why(tmp_path):
     assert re.search(r"skipped sequential_mnist: MNIST not available .*--data-dir", proc.stdout), proc.stdout
     assert not list((tmp_path / "cache").glob("sequential_mnist/*.pkl"))  # a missing input is never cached
     assert (tmp_path / "out" / "page.md").exists()
+
+
+def test_plot_style_is_not_part_of_a_results_key():
+    from pipeline.cache import source_hash
+    path = ROOT / "experiments" / "cliff.py"
+    assert "plotting.py" in {p.name for p in source_closure(path)}
+    assert source_hash(path, results_only=True) != source_hash(path)  # the drawing key still sees it
