@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-DEB_PACKAGES="python3-venv texlive-xetex texlive-latex-extra texlive-lang-cyrillic latexmk fonts-dejavu poppler-utils"
+DEB_PACKAGES="python3-venv texlive-xetex texlive-latex-extra texlive-lang-cyrillic texlive-fonts-recommended lmodern latexmk fonts-dejavu poppler-utils"
 missing=()
 for pkg in $DEB_PACKAGES; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

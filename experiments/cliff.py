@@ -92,15 +92,19 @@ def report(config, results, figures):
     note = f"lr = {LEARNING_RATE:g}, clipping threshold = {CLIP:g}; {budget(config)}"
 
     fig = plt.figure(figsize=(6.4, 4.4))
-    ax = fig.add_subplot(projection="3d")
+    ax = fig.add_subplot(projection="3d", computed_zorder=False)  # paths on top of the surface
     step = max(1, len(w) // 120)
     Wg, Bg = np.meshgrid(w[::step], b[::step], indexing="ij")
-    ax.plot_surface(Wg, Bg, E[::step, ::step], cmap="viridis", linewidth=0, antialiased=False, alpha=0.85)
+    ax.plot_surface(Wg, Bg, E[::step, ::step], cmap="viridis", linewidth=0, antialiased=False, alpha=0.85, zorder=1)
     for p in r["paths"]:
-        for kind, colour, ls in [("plain", RED, "-"), ("clipped", BLUE, "--")]:
-            path = _in_view(p[kind]["path"])
-            e = error_and_gradient(path[:, 0], path[:, 1])[0]
-            ax.plot(path[:, 0], path[:, 1], e + 0.01, color=colour, ls=ls, lw=1.5)
+        plain, clipped = _in_view(p["plain"]["path"]), p["clipped"]["path"]
+        e = error_and_gradient(plain[:, 0], plain[:, 1])[0] + 0.01
+        jump = np.r_[False, np.abs(np.diff(e)) > 0.05]
+        e[jump] = np.nan  # no line drawn across the wall: a zig-zag over it would paint a curtain
+        ax.plot(plain[:, 0], plain[:, 1], e, color=RED, lw=1.8, zorder=12)
+        # the clipped path zig-zags along the foot of the wall: dots read better than a line there
+        ax.scatter(clipped[:, 0], clipped[:, 1], error_and_gradient(clipped[:, 0], clipped[:, 1])[0] + 0.01,
+                   color=BLUE, s=3, depthshade=False, zorder=11)
     ax.set_xlim(*W_RANGE)
     ax.set_ylim(*B_RANGE)
     ax.set_xlabel("w")

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
-TEX_PACKAGES = "texlive-xetex texlive-latex-extra texlive-lang-cyrillic latexmk fonts-dejavu"
+TEX_PACKAGES = "texlive-xetex texlive-latex-extra texlive-lang-cyrillic texlive-fonts-recommended lmodern latexmk fonts-dejavu"
 
 LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
