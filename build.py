@@ -33,7 +33,7 @@ def parse_args(argv):
                    help="compute only these experiments (see --list); the documents use what is cached for the rest")
     p.add_argument("--list", action="store_true", help="list the experiments with their budget under --profile and whether each is cached, then exit")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where to train: auto picks cuda when torch sees a GPU. Default: %(default)s")
-    p.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes for experiment jobs (one torch thread each). Default: the number of cores, at most 8")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes for experiment jobs (one torch thread each). Default: the number of cores, at most 8 (smoke: 1, in-process)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run jobs on an existing Dask cluster, e.g. tcp://host:8786")
     p.add_argument("--out", type=Path, default=ROOT / "report", metavar="DIR", help="output folder. Default: report/")
     p.add_argument("--cache", type=Path, default=ROOT / ".cache", metavar="DIR", help="results cache. Default: .cache/")
@@ -169,7 +169,7 @@ def main(argv=None) -> int:
         numbers[p.name] = report
     summary.append(["figures", str(figures.relative_to(out)) + "/", "drawn", f"{time.perf_counter() - t0:.1f}"])
 
-    context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device, plans))
+    context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device))
     (out / "results.json").write_text(json.dumps(context, indent=1, sort_keys=True, default=str))
     t0 = time.perf_counter()
     try:
@@ -224,15 +224,15 @@ def commit_epoch() -> int:
     return int(os.environ.get("SOURCE_DATE_EPOCH", "1767225600"))  # 2026-01-01
 
 
-def environment(args, device, plans) -> dict:
+def environment(args, device) -> dict:
     import platform
 
     import numpy
     import torch
-    threads = 1 if (args.jobs or 2) > 1 else torch.get_num_threads()
     return dict(python=platform.python_version(), torch=torch.__version__, numpy=numpy.__version__,
                 platform=f"{platform.system()} {platform.machine()}", cpu=cpu_name(), cores=os.cpu_count(),
-                device=device, commit=git_commit(), profile=args.profile, threads=threads)
+                device=device, commit=git_commit(), profile=args.profile,
+                threads=1)  # every job runs with one torch thread (pipeline.runner.run_job)
 
 
 def cpu_name() -> str:
