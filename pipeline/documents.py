@@ -72,6 +72,15 @@ def tex_num(x, digits=3) -> Markup:
     return Markup(escape_latex(text))
 
 
+def md_num(x, digits=3) -> str:
+    """A number for MyST markdown: 1.2e-5 becomes $1.2 \\cdot 10^{-5}$."""
+    text = num(x, digits)
+    if re.fullmatch(r"-?[0-9.]+e-?[0-9]+", text):
+        mantissa, exp = text.split("e")
+        return f"${mantissa} \\cdot 10^{{{exp}}}$"
+    return text
+
+
 def percent(x, digits=1) -> str:
     return f"{100 * x:.{digits}f}\\%" if x is not None else "—"
 
@@ -84,7 +93,7 @@ def _environment(latex: bool) -> jinja2.Environment:
                        variable_end_string="}", comment_start_string=r"\#{", comment_end_string="}",
                        line_statement_prefix=None, finalize=_finalize)
     env = jinja2.Environment(**options)
-    env.filters.update(num=(tex_num if latex else num), latex=Markup,
+    env.filters.update(num=(tex_num if latex else md_num), latex=Markup,
                        pct=(lambda x, d=1: Markup(percent(x, d))) if latex else (lambda x, d=1: percent(x, d).replace("\\%", "%")))
     return env
 
