@@ -12,7 +12,7 @@ overflows to NaN within a few steps and clipped SGD does not.
 import numpy as np
 
 from experiments.engine import Ensemble, Member, fit
-from experiments.pathological import BATCH, LR, TASK_TITLES, make_ensemble, metric, sampler, wrong_fraction
+from experiments.pathological import BATCH, LR, TASK_TITLES, metric, sampler, train_one_seed, wrong_fraction
 from experiments.plotting import BLUE, GREY, RED, budget_note, plt, save
 from experiments.tasks import TASKS, test_set
 
@@ -51,9 +51,7 @@ def jobs(config):
 
 def run(config, spec, device):
     task, L = config["task"], config["length"]
-    ens = make_ensemble(task, config["init"], METHODS, [spec["seed"]], device)
-    r = fit(ens, sampler(task, L), updates=config["updates"], batch_size=BATCH, loss=TASKS[task].loss,
-            eval_every=config["eval_every"], test=test_set(task, L, n=config["monitor_n"], seed=7), metric=metric(task))
+    ens, r = train_one_seed(config, spec["seed"], METHODS, device)
     return dict(seed=spec["seed"], methods=METHODS, grad_norm=r["grad_norm"].astype(np.float32),
                 train_loss=r["train_loss"].astype(np.float32), eval_steps=r["eval_steps"],
                 test_error=r["test_error"], final_error=wrong_fraction(ens, task, L, config["test_n"]),

@@ -75,6 +75,16 @@ def sampler(task, length):
     return lambda rng, n: t.sample(rng, n, length)
 
 
+def train_one_seed(config, seed, methods, device, **fit_kw):
+    """One seed's methods as one ensemble on config's task: the shape of the explosion and vanishing runs."""
+    task, L = config["task"], config["length"]
+    ens = make_ensemble(task, config["init"], methods, [seed], device)
+    r = fit(ens, sampler(task, L), updates=config["updates"], batch_size=BATCH, loss=TASKS[task].loss,
+            eval_every=config["eval_every"], test=test_set(task, L, n=config["monitor_n"], seed=7),
+            metric=metric(task), **fit_kw)
+    return ens, r
+
+
 def wrong_fraction(ens, task, length, n, seed=None, chunk=1000):
     """Fraction of n fresh test sequences each member gets wrong (task's criterion), evaluated in chunks."""
     t = TASKS[task]

@@ -10,10 +10,9 @@ early steps (the ratio ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ falls by orders of 
 """
 import numpy as np
 
-from experiments.engine import fit
-from experiments.pathological import BATCH, LR, OMEGA, TASK_TITLES, make_ensemble, metric, sampler, wrong_fraction
+from experiments.pathological import LR, OMEGA, TASK_TITLES, train_one_seed, wrong_fraction
 from experiments.plotting import BLUE, GREEN, GREY, budget_note, plt, save
-from experiments.tasks import TASKS, test_set
+from experiments.tasks import TASKS
 
 PROFILES = {
     "smoke":   dict(task="temporal_order", length=20, init="smart tanh", seeds=1, updates=40, record_every=10,
@@ -35,10 +34,7 @@ def jobs(config):
 
 def run(config, spec, device):
     task, L = config["task"], config["length"]
-    ens = make_ensemble(task, config["init"], METHODS, [spec["seed"]], device)
-    r = fit(ens, sampler(task, L), updates=config["updates"], batch_size=BATCH, loss=TASKS[task].loss,
-            eval_every=config["eval_every"], test=test_set(task, L, n=config["monitor_n"], seed=7),
-            metric=metric(task), dEdh_every=config["record_every"])
+    ens, r = train_one_seed(config, spec["seed"], METHODS, device, dEdh_every=config["record_every"])
     return dict(seed=spec["seed"], methods=METHODS, dEdh_steps=np.asarray(r["dEdh_steps"]),
                 dEdh=r["dEdh"].astype(np.float64), eval_steps=r["eval_steps"], test_error=r["test_error"],
                 final_error=wrong_fraction(ens, task, L, config["test_n"]))

@@ -1,5 +1,6 @@
 """Plan and run experiment jobs: each job is looked up in the cache or computed, in-process, in a local
 process pool (one torch thread per worker) or on a Dask cluster. Results do not depend on which runs them."""
+import hashlib
 import importlib
 import os
 import time
@@ -9,7 +10,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from experiments import EXPERIMENTS, Unavailable
-from pipeline.cache import Cache, DamagedEntry, entry_key, source_hash
+from pipeline.cache import Cache, DamagedEntry, entry_key, source_hash, stable_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -168,8 +169,6 @@ def default_workers() -> int:
 def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = False) -> dict:
     """plan.module.report(...) — figures and numbers — reusing the last drawing when neither the results
     nor the plotting code changed (a change of plot style re-plots without re-training)."""
-    from pipeline.cache import stable_json
-    import hashlib
     key = hashlib.sha256(stable_json([[j.key for j in plan.jobs], source_hash(Path(plan.module.__file__))]).encode()).hexdigest()[:32]
     name = f"{plan.name}.figures"
     try:

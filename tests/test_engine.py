@@ -15,6 +15,17 @@ PLAIN = ("tanh", "sigmoid", "relu", "linear")
 ACT = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "linear": lambda p: p}
 
 
+
+def reference_loss(hs, U, c, y, loss, output):
+    """The loss by plain torch ops, from the list of hidden states (what the engine must agree with)."""
+    if output == "last":
+        z = hs[-1] @ U.T + c
+        return F.cross_entropy(z, y) if loss == "ce" else F.mse_loss(z, y)
+    z = torch.stack(hs) @ U.T + c
+    if loss == "ce":
+        return F.cross_entropy(z.reshape(-1, z.shape[-1]), y.reshape(-1), ignore_index=-100)
+    return F.mse_loss(z, y)
+
 def data(T, B, n_in, n_out, output, loss, seed=0, K=None):
     g = torch.Generator().manual_seed(seed)
     lead = () if K is None else (K,)
@@ -46,13 +57,7 @@ def reference(cell, params, x, y, loss, output, window=None, alpha=0.0):
         inputs.append(hin)
         pres.append(pre)
         hs.append(h)
-    if output == "last":
-        z = hs[-1] @ U.T + c
-        E = F.cross_entropy(z, y) if loss == "ce" else F.mse_loss(z, y)
-    else:
-        z = torch.stack(hs) @ U.T + c
-        E = (F.cross_entropy(z.reshape(T * B, -1), y.reshape(-1), ignore_index=-100) if loss == "ce"
-             else F.mse_loss(z, y))
+    E = reference_loss(hs, U, c, y, loss, output)
     dh = torch.autograd.grad(E, hs, retain_graph=True, allow_unused=True)
     dh = [torch.zeros_like(hs[0]) if d is None else d for d in dh]
     omega = torch.zeros((), dtype=x.dtype)
@@ -174,13 +179,7 @@ def reference_lstm(params, x, y, loss, output, window=None):
         cell = torch.sigmoid(f) * cell + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(cell)
         hs.append(h)
-    if output == "last":
-        z = hs[-1] @ U.T + c
-        E = F.cross_entropy(z, y) if loss == "ce" else F.mse_loss(z, y)
-    else:
-        z = torch.stack(hs) @ U.T + c
-        E = (F.cross_entropy(z.reshape(T * B, -1), y.reshape(-1), ignore_index=-100) if loss == "ce"
-             else F.mse_loss(z, y))
+    E = reference_loss(hs, U, c, y, loss, output)
     grads = torch.autograd.grad(E, (W_ih, W_hh, b, U, c) + tuple(hs), allow_unused=True)
     dh = [torch.zeros_like(hs[0]) if d is None else d for d in grads[5:]]
     return E.detach(), torch.cat([g.flatten() for g in grads[:5]]), dh
