@@ -1,6 +1,7 @@
 """Runs the experiments and builds the lecture materials: python build.py [--profile default] ...
 
-Stages: experiments (cached by content) → figures and numbers → Jinja2 templates → XeLaTeX PDFs.
+Stages, in main() order: parse → plan → run (experiments/, cached by content) → draw (figures/: figures and
+numbers) → render (templates/ → page.md and .tex) → compile (XeLaTeX → PDFs) → summary.
 """
 import argparse
 import hashlib
@@ -11,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from experiments import EXPERIMENTS, PROFILES
+from pipeline.registry import NAMES, PROFILES
 
 ROOT = Path(__file__).resolve().parent
 DOCUMENTS = [("deck", "deck.tex", {}), ("exercise", "exercise.tex", {"solutions": True}),
@@ -41,25 +42,29 @@ def parse_args(argv):
     p.add_argument("--no-pdf", action="store_true", help="stop after figures, tables and the MyST page (no TeX needed)")
     p.add_argument("--force", action="store_true", help="ignore the cache: recompute every experiment and rebuild every document")
     args = p.parse_args(argv)
-    unknown = [n for n in args.only or [] if n not in EXPERIMENTS]
+    unknown = [n for n in args.only or [] if n not in NAMES]
     if unknown:
-        p.error(f"unknown experiment {', '.join(map(repr, unknown))}; known: {', '.join(EXPERIMENTS)}")
+        p.error(f"unknown experiment {', '.join(map(repr, unknown))}; known: {', '.join(NAMES)}")
     if args.jobs is not None and args.jobs < 1:
         p.error("--jobs must be at least 1")
     return args
 
 
 def inputs_fingerprint(args) -> str:
-    """Everything a build's outputs depend on, hashed without importing torch (a no-op rebuild stays fast)."""
+    """Everything a build's outputs depend on, hashed without importing torch (a no-op rebuild stays fast):
+    the project's code and templates, the flags, torch's version, the commit, a GPU, and the data found."""
+    from experiments.mnist import locate
     from pipeline.cache import torch_version
     h = hashlib.sha256()
-    for folder in ("experiments", "pipeline", "templates"):
+    for folder in ("experiments", "figures", "pipeline", "templates"):
         for file in sorted((ROOT / folder).rglob("*")):
             if file.is_file() and "__pycache__" not in file.parts:
                 h.update(str(file.relative_to(ROOT)).encode() + file.read_bytes())
     h.update((ROOT / "build.py").read_bytes())
+    mnist = [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in locate(args.data_dir) or []]
     h.update(json.dumps([args.profile, sorted(args.only or []), args.device, args.no_pdf, str(args.out.resolve()),
-                         str(args.data_dir), torch_version(), git_commit(), os.path.exists("/dev/nvidia0")]).encode())
+                         str(args.data_dir), torch_version(), git_commit(), os.path.exists("/dev/nvidia0"),
+                         mnist]).encode())
     return h.hexdigest()
 
 
@@ -85,15 +90,15 @@ def file_digest(path: Path) -> str:
 def up_to_date(stamp: Path, fingerprint: str):
     try:
         saved = json.loads(stamp.read_text())
-    except (OSError, ValueError):
-        return None
-    if saved.get("fingerprint") != fingerprint:
-        return None
-    for name, digest in saved["outputs"].items():
-        path = stamp.parent / name
-        if not path.is_file() or file_digest(path) != digest:
+        if saved.get("fingerprint") != fingerprint:
             return None
-    return saved
+        for name, digest in saved["outputs"].items():
+            path = stamp.parent / name
+            if not path.is_file() or file_digest(path) != digest:
+                return None
+        return saved
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # unreadable or of the wrong shape
+        return None
 
 
 def print_table(rows, headers):
@@ -102,121 +107,159 @@ def print_table(rows, headers):
         print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    out = args.out.resolve()
-    stamp = out / ".build-stamp.json"
-    fingerprint = inputs_fingerprint(args)
-    if not (args.force or args.list):
-        saved = up_to_date(stamp, fingerprint)
-        if saved:
-            print(f"Nothing to do: the outputs in {out} are up to date (profile {args.profile}).")
-            print_table([row[:2] + ["up to date"] for row in saved["summary"]], ["stage", "item", "status"])
-            return 0
+# ----------------------------------------------------------------------------- the stages
 
-    from tqdm import tqdm
-
-    from pipeline import documents, runner
-    from pipeline.cache import Cache
-
+def plan(args, cache):
+    from pipeline import runner
     if args.data_dir:
         os.environ["RNN_GRADIENTS_DATA_DIR"] = str(args.data_dir.resolve())
-    cache = Cache(args.cache)
     device = runner.resolve_device(args.device)
-    plans = runner.make_plan(EXPERIMENTS, args.profile, device, cache)
+    return device, runner.make_plan(NAMES, args.profile, device, cache)
 
-    if args.list:
-        rows = [[p.name, f"{sum(j.cached for j in p.jobs)}/{len(p.jobs)}", p.budget] for p in plans]
-        print(f"Experiments under profile {args.profile!r} on {device} (cache: {args.cache}):")
-        print_table(rows, ["experiment", "cached jobs", "budget"])
-        return 0
 
-    selected = set(args.only or EXPERIMENTS)
-    # experiments outside --only are used only when fully cached; the documents leave out the rest
+def list_plans(args, device, plans):
+    rows = [[p.name, f"{sum(j.cached for j in p.jobs)}/{len(p.jobs)}", p.budget] for p in plans]
+    print(f"Experiments under profile {args.profile!r} on {device} (cache: {args.cache}):")
+    print_table(rows, ["experiment", "cached jobs", "budget"])
+
+
+def run(args, plans, cache, device, summary):
+    """Computes what is not cached; experiments outside --only are used only when fully cached."""
+    from tqdm import tqdm
+
+    from pipeline import runner
+    selected = set(args.only or NAMES)
     runnable = [p for p in plans if p.name in selected or all(j.cached for j in p.jobs)]
     skipped = {p.name: "not computed (outside --only and not cached)" for p in plans if p not in runnable}
     workers = 1 if args.profile == "smoke" and args.jobs is None else (args.jobs or runner.default_workers())
-    summary, t_start = [], time.perf_counter()
-    try:
-        with tqdm(desc="experiments", unit="job", dynamic_ncols=True, disable=None) as bar:
-            results = runner.execute(runnable, cache, device, workers=workers, scheduler=args.scheduler,
-                                     force=args.force, log=tqdm.write, progress=bar)
-    except KeyboardInterrupt:
-        print("\nInterrupted: every job that finished is cached; run the same command again to continue.", file=sys.stderr)
-        return 130
+    with tqdm(desc="experiments", unit="job", dynamic_ncols=True, disable=None) as bar:
+        results = runner.execute(runnable, cache, device, workers=workers, scheduler=args.scheduler,
+                                 force=args.force, log=tqdm.write, progress=bar)
     for p in runnable:
         computed = [j for j in p.jobs if not j.cached]
         status = "computed" if len(computed) == len(p.jobs) else "cached" if not computed else f"{len(computed)}/{len(p.jobs)} computed"
         if any(isinstance(r, Exception) for r in results[p.name]):
             status = "skipped"
         summary.append(["experiment", p.name, status, f"{sum(j.seconds for j in computed):.1f}"])
+    return runnable, results, skipped
 
+
+def draw(args, runnable, results, cache, out, skipped, summary) -> dict:
+    """figures/NAME.py for every experiment with results: figures in out/figures, numbers for the documents."""
+    from pipeline import runner
     figures = out / "figures"
     figures.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    numbers = {}
+    t0, numbers = time.perf_counter(), {}
     for p in runnable:
         missing = [r for r in results[p.name] if isinstance(r, Exception)]
         if missing:
             skipped[p.name] = str(missing[0])
             continue
         report = runner.draw(p, results[p.name], figures, cache, force=args.force)
-        if report.get("skipped"):
-            skipped[p.name] = report["skipped"]
-            continue
         report["seconds"] = sum(j.seconds for j in p.jobs)
         report["budget"] = report.get("budget") or p.budget
         numbers[p.name] = report
     summary.append(["figures", str(figures.relative_to(out)) + "/", "drawn", f"{time.perf_counter() - t0:.1f}"])
+    return numbers
 
-    context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device))
-    (out / "results.json").write_text(json.dumps(context, indent=1, sort_keys=True, default=str))
+
+def render_page(context, out, summary):
+    """The MyST page and the PNGs it shows (only those)."""
+    from pipeline import documents
     t0 = time.perf_counter()
-    try:
-        documents.write_if_changed(out / "page.md", documents.render("page.md", context, latex=False))
-    except documents.DocumentError as e:
-        print(f"error: page.md: {e}", file=sys.stderr)
-        return 1
+    page, used = documents.render_page("page.md", context)
+    documents.write_if_changed(out / "page.md", page)
     images = out / "images" / "problem_set_07"
     images.mkdir(parents=True, exist_ok=True)
-    for png in figures.glob("*.png"):
-        shutil.copyfile(png, images / png.name)
+    for png in images.glob("*.png"):
+        if png.stem not in used:
+            png.unlink()
+    for name in used:
+        shutil.copyfile(out / "figures" / f"{name}.png", images / f"{name}.png")
     summary.append(["document", "page.md (MyST)", "rendered", f"{time.perf_counter() - t0:.1f}"])
 
-    failed = False
-    if args.no_pdf:
-        print("--no-pdf: skipped the PDFs.")
-    elif missing := documents.tex_available():
+
+def compile_documents(context, out, summary) -> bool:
+    """Every PDF, each on its own: one that fails is reported and the others are still built."""
+    from pipeline import documents
+    if missing := documents.tex_available():
         print(f"error: cannot build the PDFs: {', '.join(missing)} not found. The experiments, figures and page.md are in {out}.\n"
               f"Install TeX Live with: sudo apt-get install --no-install-recommends {documents.TEX_PACKAGES}\n"
               f"(or run the README's first command, which installs them), then run python build.py again.", file=sys.stderr)
-        failed = True
+        return False
+    ok, build, epoch = True, out / "build", commit_epoch()
+    for name, template, extra in DOCUMENTS:
+        try:
+            tex = build / f"{name}.tex"
+            documents.write_if_changed(tex, documents.render(template, {**context, **extra}))
+            built = documents.compile_pdf(tex, out, epoch)
+            summary.append(["document", f"{name}.pdf", "compiled" if built.compiled else "up to date", f"{built.seconds:.1f}"])
+        except documents.DocumentError as e:
+            print(f"error: {name}.pdf: {e}", file=sys.stderr)
+            summary.append(["document", f"{name}.pdf", "FAILED", "-"])
+            ok = False
+    return ok
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    out = args.out.resolve()
+    stamp = out / ".build-stamp.json"
+    fingerprint = inputs_fingerprint(args)
+    if not (args.force or args.list) and (saved := up_to_date(stamp, fingerprint)):
+        print(f"Nothing to do: the outputs in {out} are up to date (profile {args.profile}).")
+        print_table([row[:2] + ["up to date"] for row in saved["summary"]], ["stage", "item", "status"])
+        return 0
+
+    from pipeline.cache import Cache
+    cache = Cache(args.cache)
+    device, plans = plan(args, cache)
+    if args.list:
+        list_plans(args, device, plans)
+        return 0
+
+    summary, t_start = [], time.perf_counter()
+    try:
+        runnable, results, skipped = run(args, plans, cache, device, summary)
+    except KeyboardInterrupt:
+        print("\nInterrupted: every job that finished is cached; run the same command again to continue.", file=sys.stderr)
+        return 130
+    numbers = draw(args, runnable, results, cache, out, skipped, summary)
+
+    from pipeline import documents, registry
+    context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device),
+                   sections=registry.sections(numbers), constants=constants())
+    (out / "results.json").write_text(json.dumps({k: v for k, v in context.items() if k != "sections"},
+                                                 indent=1, sort_keys=True, default=str))
+    ok = True
+    try:
+        render_page(context, out, summary)
+    except documents.DocumentError as e:
+        print(f"error: page.md: {e}", file=sys.stderr)
+        ok = False
+    if args.no_pdf:
+        print("--no-pdf: the PDFs were not built.")
     else:
-        build = out / "build"
-        epoch = commit_epoch()
-        for name, template, extra in DOCUMENTS:
-            try:
-                tex = build / f"{name}.tex"
-                documents.write_if_changed(tex, documents.render(template, {**context, **extra}))
-                built = documents.compile_pdf(tex, out, epoch)
-                summary.append(["document", f"{name}.pdf", "compiled" if built.compiled else "up to date", f"{built.seconds:.1f}"])
-            except documents.DocumentError as e:
-                print(f"error: {name}.pdf: {e}", file=sys.stderr)
-                summary.append(["document", f"{name}.pdf", "FAILED", "-"])
-                failed = True
+        ok = compile_documents(context, out, summary) and ok
 
     print()
     print_table(summary, ["stage", "item", "status", "seconds"])
     for name, reason in skipped.items():
         print(f"skipped {name}: {reason}")
-    print(f"\nOutputs in {out}: deck.pdf, exercise.pdf, exercise-student.pdf, report.pdf, page.md, figures/ "
-          f"(total {time.perf_counter() - t_start:.0f} s)")
-    if failed:
+    built = "page.md, figures/" if args.no_pdf else "deck.pdf, exercise.pdf, exercise-student.pdf, report.pdf, page.md, figures/"
+    print(f"\nOutputs in {out}: {built} (total {time.perf_counter() - t_start:.0f} s)")
+    if not ok:
         return 1
     outputs = [f for f in out.rglob("*") if f.is_file() and "build" not in f.relative_to(out).parts and f != stamp]
     stamp.write_text(json.dumps({"fingerprint": fingerprint, "summary": summary,
                                  "outputs": {str(f.relative_to(out)): file_digest(f) for f in outputs}}))
     return 0
+
+
+def constants() -> dict:
+    """Recipe constants the documents state (the experiments' own values, never retyped in a template)."""
+    from experiments import models
+    return dict(le_in_std=models.IN_STD, le_clip=models.LE_CLIP)
 
 
 def commit_epoch() -> int:

@@ -12,8 +12,7 @@ overflows to NaN within a few steps and clipped SGD does not.
 import numpy as np
 
 from experiments.engine import Ensemble, Member, fit
-from experiments.pathological import BATCH, LR, TASK_TITLES, metric, sampler, train_one_seed, wrong_fraction
-from experiments.plotting import BLUE, GREY, RED, budget_note, plt, save
+from experiments.models import BATCH, LR, TASK_TITLES, sampler, train_one_seed, wrong_fraction
 from experiments.tasks import TASKS, test_set
 
 PROFILES = {
@@ -27,9 +26,6 @@ PROFILES = {
                     monitor_n=1000, test_n=10000),
 }
 METHODS = ["MSGD", "MSGD-C"]
-SPIKE = 10.0     # a spike: the pre-clip norm is more than SPIKE times the run's median norm
-WINDOW = 50      # updates averaged before / after a spike to measure the jump in loss
-FALLBACK = 0.2   # a fall-back: test error rises by more than this between two evaluations
 
 
 def divergence_counts(seeds=8, updates=50, length=20, rec_scale=0.2, cell="linear", clip=1.0, lr=LR):
@@ -63,106 +59,3 @@ def budget(config):
             f"{config['seeds']} seeds × {config['updates']} updates, lr {LR:g}, batch {BATCH}")
 
 
-def spikes(norm):
-    """Indices where the norm exceeds SPIKE × its median (first update of each run of such indices)."""
-    norm = np.asarray(norm, float)
-    med = np.nanmedian(norm)
-    above = norm > SPIKE * med
-    return np.flatnonzero(above & ~np.r_[False, above[:-1]])
-
-
-def loss_jumps(loss, at):
-    """Mean loss over WINDOW updates after each index minus the mean over WINDOW updates before it."""
-    out = []
-    for i in at:
-        before, after = loss[max(0, i - WINDOW):i], loss[i + 1:i + 1 + WINDOW]
-        if len(before) and len(after):
-            out.append(float(np.nanmean(after) - np.nanmean(before)))
-    return out
-
-
-def fallbacks(err):
-    return int(np.sum(np.diff(err) > FALLBACK))
-
-
-def _smooth(x, k=25):
-    x = np.asarray(x, float)
-    if len(x) < k:
-        return x
-    c = np.cumsum(np.r_[0.0, np.nan_to_num(x)])
-    return np.r_[np.full(k - 1, np.nan), (c[k:] - c[:-k]) / k]
-
-
-def report(config, results, figures):
-    chance_loss = TASKS[config["task"]].chance_loss
-    stats = {m: dict(spikes=0, jumps=[], fallbacks=0, max_norm=0.0, median_norm=[], final=[]) for m in METHODS}
-    for r in results:
-        for k, m in enumerate(r["methods"]):
-            g, l = r["grad_norm"][k], r["train_loss"][k]
-            sp = spikes(g)
-            st = stats[m]
-            st["spikes"] += len(sp)
-            # the loss jump after each spike of the *unclipped* twin, seen in both runs of the seed
-            st["jumps"] += loss_jumps(l, spikes(r["grad_norm"][0]))
-            st["fallbacks"] += fallbacks(r["test_error"][k])
-            st["max_norm"] = max(st["max_norm"], float(np.nanmax(g)))
-            st["median_norm"].append(float(np.nanmedian(g)))
-            st["final"].append(float(r["final_error"][k]))
-    # the seed to show: the largest single loss jump of the unclipped run after a spike
-    def worst(r):
-        j = loss_jumps(r["train_loss"][0], spikes(r["grad_norm"][0]))
-        return max(j) if j else -np.inf
-    show = max(results, key=worst)
-    sp = spikes(show["grad_norm"][0])
-    jumps = loss_jumps(show["train_loss"][0], sp)
-    at = int(sp[int(np.argmax(jumps))]) if jumps else None
-
-    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(12, 3.4))
-    steps = np.arange(show["grad_norm"].shape[1])
-    for k, (m, colour) in enumerate(zip(METHODS, [RED, BLUE])):
-        label = "no clipping (MSGD)" if m == "MSGD" else "clipping at 1 (MSGD-C)"
-        ax1.plot(steps, show["grad_norm"][k], color=colour, lw=0.5, alpha=0.8, label=label)
-        ax2.plot(steps, show["train_loss"][k], color=colour, lw=0.3, alpha=0.25)
-        ax2.plot(steps, _smooth(show["train_loss"][k]), color=colour, lw=1.4, label=label)
-        ax3.plot(show["eval_steps"], show["test_error"][k], "o-", ms=2.5, color=colour, label=label)
-    ax1.axhline(1.0, color=GREY, ls=":", lw=0.9, label="threshold")
-    ax1.set_yscale("log")
-    ax1.set_xlabel("update")
-    ax1.set_ylabel("‖∇E‖ before clipping")
-    ax1.legend(loc="upper left", fontsize=7)
-    ax2.axhline(chance_loss, color=GREY, ls=":", lw=0.9, label="chance (ln 4)")
-    ax2.set_xlabel("update")
-    ax2.set_ylabel("training loss (25-update mean)")
-    ax2.set_ylim(0, max(2.5 * chance_loss, 0.1))
-    ax3.axhline(TASKS[config["task"]].chance_error, color=GREY, ls=":", lw=0.9)
-    ax3.set_xlabel("update")
-    ax3.set_ylabel("test error")
-    ax3.set_ylim(-0.02, 1.0)
-    if at is not None:
-        for ax in (ax1, ax2, ax3):
-            ax.axvline(at, color=RED, lw=0.8, ls="--", alpha=0.6)
-    ax1.set_title(f"seed {show['seed']}: the gradient norm")
-    ax2.set_title("the loss beside it")
-    ax3.set_title("test error")
-    budget_note(ax3, budget(config))
-    save(fig, figures, "explosion")
-
-    u, c = stats["MSGD"], stats["MSGD-C"]
-    return {
-        "budget": budget(config), "task": TASK_TITLES[config["task"]], "length": config["length"],
-        "init": config["init"], "seeds": config["seeds"], "updates": config["updates"], "shown_seed": int(show["seed"]),
-        "spike_factor": SPIKE, "window": WINDOW, "fallback": FALLBACK, "test_n": config["test_n"],
-        "spike_step": at, "spike_norm": float(show["grad_norm"][0][at]) if at is not None else None,
-        "spike_jump": float(max(jumps)) if jumps else None,
-        "spike_jump_clipped": (float(loss_jumps(show["train_loss"][1], [at])[0])
-                               if at is not None and loss_jumps(show["train_loss"][1], [at]) else None),
-        "max_norm_plain": u["max_norm"], "max_norm_clipped": c["max_norm"],
-        "median_norm_plain": float(np.median(u["median_norm"])), "median_norm_clipped": float(np.median(c["median_norm"])),
-        "spikes_plain": u["spikes"], "spikes_clipped": c["spikes"],
-        "mean_jump_plain": float(np.mean(u["jumps"])) if u["jumps"] else None,
-        "mean_jump_clipped": float(np.mean(c["jumps"])) if c["jumps"] else None,
-        "fallbacks_plain": u["fallbacks"], "fallbacks_clipped": c["fallbacks"],
-        "final_plain": u["final"], "final_clipped": c["final"],
-        "median_final_plain": float(np.median(u["final"])), "median_final_clipped": float(np.median(c["final"])),
-        "chance": float(TASKS[config["task"]].chance_error),
-    }

@@ -146,11 +146,20 @@ def _unavailable(looked, reason):
         f"put the four files {names} (each optionally .gz) in one folder and pass it with --data-dir.")
 
 
+def search_path(data_dir=None, cache_dir=None) -> list[Path]:
+    """Where MNIST is looked for, in order: --data-dir alone when given, else the user cache, then shared/."""
+    return [Path(data_dir)] if data_dir else [Path(cache_dir) if cache_dir else default_cache_dir(), SHARED_DIR]
+
+
+def locate(data_dir=None, cache_dir=None):
+    """The four files of the first complete folder on the search path, or None (nothing is downloaded)."""
+    return next(filter(None, map(_complete, search_path(data_dir, cache_dir))), None)
+
+
 def load_mnist(data_dir=None, cache_dir=None, download=True, progress=True):
     """Return (train_x uint8 (60000, 28, 28), train_y uint8 (60000,), test_x (10000, 28, 28), test_y)."""
-    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-    looked = [Path(data_dir)] if data_dir else [cache_dir, SHARED_DIR]
-    paths = next(filter(None, map(_complete, looked)), None)
+    looked = search_path(data_dir, cache_dir)
+    paths = locate(data_dir, cache_dir)
     if paths is None:
         target = looked[0]  # data_dir when given, else the cache
         if not download:

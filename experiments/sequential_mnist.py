@@ -2,7 +2,7 @@
 
 Each 28×28 image is read one pixel a step, 784 steps, and classified from the last hidden state. Permuted
 MNIST reads the pixels in one fixed random order (mnist.fixed_permutation, seed recorded in the results),
-which puts dependencies hundreds of steps apart. The five models of experiments.adding (IRNN, ReLU and tanh
+which puts dependencies hundreds of steps apart. The five models of experiments.models (IRNN, ReLU and tanh
 with Gaussian W, tanh with orthogonal W, LSTM), clipping on for all, Adam.
 
 Budgets keep the 784 steps (the sequence length is what the claim is about) and cut the number of training
@@ -15,10 +15,9 @@ import os
 import numpy as np
 
 from experiments import Unavailable
-from experiments.adding import COLOURS, MODELS, OPTIMIZER, CLIP, ensemble, member
+from experiments.models import LE_MODELS, le_ensemble, le_member, model_seeds
 from experiments.engine import fit
 from experiments.mnist import PERMUTATION_SEED, MnistUnavailable, fixed_permutation, load_mnist, pixel_sequences
-from experiments.plotting import budget_note, plt, save
 
 PROFILES = {
     "smoke":   dict(models=["irnn", "tanh_gauss"], datasets=["mnist"], n_train=256, n_test=200, epochs=1, batch=32,
@@ -27,22 +26,15 @@ PROFILES = {
     "default": dict(models=["irnn", "tanh_gauss"], datasets=["mnist", "permuted"],
                     n_train=2000, n_test=1000, epochs=5, batch=64, seeds=2, n_hidden=100, evals_per_epoch=1,
                     lr={"irnn": 1e-4, "relu_gauss": 1e-4, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3}),
-    "full":    dict(models=list(MODELS), datasets=["mnist", "permuted"], n_train=60000, n_test=10000, epochs=20,
+    "full":    dict(models=list(LE_MODELS), datasets=["mnist", "permuted"], n_train=60000, n_test=10000, epochs=20,
                     batch=64, seeds=1, n_hidden=100, evals_per_epoch=1,
                     lr={"irnn": 1e-4, "relu_gauss": 1e-4, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3}),
-    "paper":   dict(models=list(MODELS), datasets=["mnist", "permuted"], n_train=60000, n_test=10000, epochs=100,
+    "paper":   dict(models=list(LE_MODELS), datasets=["mnist", "permuted"], n_train=60000, n_test=10000, epochs=100,
                     batch=16, seeds=1, n_hidden=100, evals_per_epoch=1,
                     lr={"irnn": 1e-4, "relu_gauss": 1e-4, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3}),
 }
-DATASETS = {"mnist": "pixel MNIST", "permuted": "permuted MNIST"}
 SEED_BASE = 784
 PAPER_UPDATES = 1_000_000    # "about a million updates" for the IRNN (PAPERS.md)
-# Le et al.'s test accuracy (%), as quoted by Cooijmans et al. 2017 (PAPERS.md); LSTM's row is unverified
-PAPER = {"irnn": {"mnist": 97.0, "permuted": 82.0}, "tanh_gauss": {"mnist": 35.0, "permuted": 35.0},
-         "lstm": {"mnist": 65.0, "permuted": 36.0}}
-PAPER_UNVERIFIED = {"lstm"}
-LATER = [("uRNN (Arjovsky et al. 2016)", 95.1, 91.4), ("LSTM (as run by Arjovsky et al. 2016)", 98.2, 88.0),
-         ("LSTM (Cooijmans et al. 2017)", 98.9, 90.2), ("IndRNN, 6 layers (Li et al. 2018)", 99.0, 96.0)]
 
 
 def _load(download):
@@ -80,8 +72,8 @@ def run(config, spec, device):
     model, dataset = spec["model"], spec["dataset"]
     x_train, y_train, x_test, y_test = data(config, dataset)
     lr = config["lr"][model]
-    seeds = [SEED_BASE + 100 * list(MODELS).index(model) + s for s in range(config["seeds"])]
-    ens = ensemble(model, [member(model, s, lr, config["n_hidden"]) for s in seeds], 1, config["n_hidden"], 10,
+    seeds = model_seeds(model, SEED_BASE, config["seeds"])
+    ens = le_ensemble(model, [le_member(model, s, lr, config["n_hidden"]) for s in seeds], 1, config["n_hidden"], 10,
                    device)
     per_epoch = updates_per_epoch(config)
 
@@ -103,47 +95,3 @@ def budget(config):
             f"{len(config['models'])} models")
 
 
-def report(config, results, figures):
-    by = {(r["model"], r["dataset"]): r for r in results}
-    models = [m for m in MODELS if m in config["models"]]
-    datasets = list(config["datasets"])
-    note = f"median over {config['seeds']} seed(s) (thin: each seed); budget: {budget(config)}"
-
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5.2 * len(datasets), 3.3), sharey=True, squeeze=False)
-    for ax, d in zip(axes[0], datasets):
-        for m in models:
-            r = by[(m, d)]
-            if len(r["test_accuracy"]) > 1:
-                for curve in r["test_accuracy"]:
-                    ax.plot(r["epochs"], 100 * curve, color=COLOURS[m], lw=0.6, alpha=0.4)
-            ax.plot(r["epochs"], 100 * np.nanmedian(r["test_accuracy"], axis=0), color=COLOURS[m], marker="o", ms=3,
-                    lw=1.5, label=MODELS[m]["label"])
-        ax.axhline(10, color="black", ls="--", lw=0.8, label="chance (10%)")
-        ax.set_title(f"{DATASETS[d]} (784 steps)")
-        ax.set_xlabel("epoch")
-        ax.set_ylim(0, 100)
-    axes[0][0].set_ylabel("test accuracy, %")
-    axes[0][0].legend(loc="upper left", fontsize=7)
-    budget_note(axes[0][-1], note)
-    save(fig, figures, "mnist_accuracy")
-
-    acc = {m: {d: float(100 * np.nanmedian(by[(m, d)]["test_accuracy"][:, -1])) for d in datasets} for m in models}
-    best = {m: {d: float(100 * np.nanmax(np.nanmedian(by[(m, d)]["test_accuracy"], axis=0))) for d in datasets}
-            for m in models}
-    rows = [dict(model=m, label=MODELS[m]["label"], lr=config["lr"][m],
-                 ours={d: acc[m][d] for d in datasets},
-                 paper={d: PAPER.get(m, {}).get(d) for d in DATASETS}, unverified=m in PAPER_UNVERIFIED,
-                 diverged=sum(sum(x is not None for x in by[(m, d)]["diverged_at"]) for d in datasets))
-            for m in models]
-    return {
-        "budget": budget(config), "models": models, "datasets": datasets, "n_train": config["n_train"],
-        "n_test": config["n_test"], "epochs": config["epochs"], "batch": config["batch"], "seeds": config["seeds"],
-        "n_hidden": config["n_hidden"], "updates": updates_per_epoch(config) * config["epochs"],
-        "permutation_seed": PERMUTATION_SEED, "clip": CLIP, "optimizer": OPTIMIZER, "lr": dict(config["lr"]),
-        "labels": {m: MODELS[m]["label"] for m in MODELS}, "accuracy": acc, "best_accuracy": best, "rows": rows,
-        "paper": PAPER, "later": [dict(model=a, mnist=b, permuted=c) for a, b, c in LATER],
-        "has_lstm": "lstm" in models, "paper_updates_log10": round(np.log10(PAPER_UPDATES)),
-        "irnn_above_tanh": [DATASETS[d] for d in datasets
-                            if "irnn" in acc and "tanh_gauss" in acc and acc["irnn"][d] > acc["tanh_gauss"][d]], "chance": 10.0,
-        "seconds_per_job": {f"{r['model']}/{r['dataset']}": float(r["seconds"]) for r in results},
-    }

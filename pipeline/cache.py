@@ -15,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+COMPUTE = ROOT / "experiments"
 MAGIC = b"rnn-gradients-cache-v1\n"
 
 
@@ -69,16 +70,20 @@ def source_closure(path: Path) -> list[Path]:
     return sorted(seen)
 
 
-# Modules that cannot change a result: a change of plot style redraws figures without retraining
-PRESENTATION_ONLY = {"plotting.py"}
+def source_hash(path: Path) -> str:
+    """Hash of a module and the project code it imports."""
+    return _hash_files(source_closure(path))
 
 
-def source_hash(path: Path, results_only: bool = False) -> str:
-    """Hash of a module and the project code it imports; results_only leaves out presentation modules."""
+def compute_hash(path: Path) -> str:
+    """Hash of an experiment module and the experiments/ modules it imports: what a result depends on.
+    Presentation (figures/, templates/) is outside experiments/, so changing it never retrains."""
+    return _hash_files(f for f in source_closure(path) if COMPUTE in f.parents)
+
+
+def _hash_files(files) -> str:
     h = hashlib.sha256()
-    for file in source_closure(path):
-        if results_only and file.name in PRESENTATION_ONLY:
-            continue
+    for file in files:
         h.update(str(file.relative_to(ROOT)).encode())
         h.update(file.read_bytes())
     return h.hexdigest()

@@ -100,6 +100,8 @@ def _environment(latex: bool) -> jinja2.Environment:
 
 def render(template: str, context: dict, latex: bool = True, source: str | None = None) -> str:
     """Renders templates/<template>, or the text `source` when given."""
+    if "exp" in context and "figure" not in context:
+        context = {**context, "figure": figure_function(context["exp"], latex)}
     try:
         env = _environment(latex)
         return (env.from_string(source) if source is not None else env.get_template(template)).render(**context)
@@ -109,6 +111,31 @@ def render(template: str, context: dict, latex: bool = True, source: str | None 
         raise DocumentError(f"template {template}: includes {e.name}, which is not in {TEMPLATES}") from None
     except jinja2.TemplateSyntaxError as e:
         raise DocumentError(f"template {e.filename or template}:{e.lineno}: {e.message}") from None
+
+
+def figure_function(available, latex: bool, used: list | None = None):
+    """figure(NAME) for templates: the file to include, for a figure pipeline/registry.py declares and this
+    build has drawn; `used` collects the names (the MyST page copies only those images)."""
+    from pipeline.registry import EXPERIMENTS
+    owner = {f: e.name for e in EXPERIMENTS for f in e.figures}
+
+    def figure(name):
+        if name not in owner:
+            raise DocumentError(f"figure {name!r} is not declared in pipeline/registry.py")
+        if owner[name] not in available:
+            raise DocumentError(f"figure {name!r} belongs to experiment {owner[name]}, which this build does not have; "
+                                f"show it only from a section that {owner[name]} declares")
+        if used is not None:
+            used.append(name)
+        return Markup(f"{name}.pdf") if latex else f"../images/problem_set_07/{name}.png"
+    return figure
+
+
+def render_page(template: str, context: dict) -> tuple[str, list]:
+    """The MyST page and the figures it shows."""
+    used = []
+    text = render(template, {**context, "figure": figure_function(context["exp"], False, used)}, latex=False)
+    return text, sorted(set(used))
 
 
 def tex_available() -> list[str]:

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from experiments import EXPERIMENTS, Unavailable
-from pipeline.cache import Cache, DamagedEntry, entry_key, source_hash, stable_json
+from experiments import Unavailable
+from pipeline.cache import Cache, DamagedEntry, compute_hash, entry_key, source_hash, stable_json
+from pipeline.registry import BY_NAME, Experiment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,10 +28,17 @@ class Job:
 
 @dataclass
 class Plan:
-    name: str
-    module: object
+    experiment: Experiment
     config: dict
     jobs: list = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.experiment.name
+
+    @property
+    def module(self):
+        return self.experiment.compute
 
     @property
     def budget(self) -> str:
@@ -39,20 +47,17 @@ class Plan:
 
 
 def module_of(name: str):
-    return importlib.import_module(f"experiments.{name}")
-
-
-def config_of(module, profile: str) -> dict:
-    return dict(module.PROFILES[profile])
+    return BY_NAME[name].compute
 
 
 def make_plan(names, profile, device, cache: Cache) -> list[Plan]:
     plans = []
     for name in names:
-        module = module_of(name)
-        config = config_of(module, profile)
-        code = source_hash(Path(module.__file__), results_only=True)
-        plan = Plan(name, module, config)
+        experiment = BY_NAME[name]
+        module = experiment.compute
+        config = dict(module.PROFILES[profile])
+        code = compute_hash(Path(module.__file__))
+        plan = Plan(experiment, config)
         specs = module.jobs(config) if hasattr(module, "jobs") else [{}]
         for i, spec in enumerate(specs):
             key = entry_key(name, config, spec, code, device)
@@ -167,9 +172,10 @@ def default_workers() -> int:
 
 
 def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = False) -> dict:
-    """plan.module.report(...) — figures and numbers — reusing the last drawing when neither the results
-    nor the plotting code changed (a change of plot style re-plots without re-training)."""
-    key = hashlib.sha256(stable_json([[j.key for j in plan.jobs], source_hash(Path(plan.module.__file__))]).encode()).hexdigest()[:32]
+    """figures/NAME.py's draw(...) — figures and numbers — reusing the last drawing when neither the results
+    nor the presentation code changed (a change of plot style redraws without retraining)."""
+    presentation = plan.experiment.presentation
+    key = hashlib.sha256(stable_json([[j.key for j in plan.jobs], source_hash(Path(presentation.__file__))]).encode()).hexdigest()[:32]
     name = f"{plan.name}.figures"
     try:
         if force:
@@ -182,9 +188,13 @@ def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = F
         return entry["numbers"]
     except (KeyError, DamagedEntry):
         pass
-    from experiments import plotting
-    plotting.SAVED.clear()
-    numbers = plan.module.report(plan.config, results, figures)
-    files = {f.name: f.read_bytes() for f in plotting.SAVED}
+    from figures import style
+    style.SAVED.clear()
+    numbers = presentation.draw(plan.config, results, figures)
+    drawn = {f.stem for f in style.SAVED}
+    if drawn != set(plan.experiment.figures):
+        raise RuntimeError(f"figures/{plan.name}.py drew {sorted(drawn)} but pipeline/registry.py declares "
+                           f"{sorted(plan.experiment.figures)} for {plan.name}")
+    files = {f.name: f.read_bytes() for f in style.SAVED}
     cache.store(name, key, {"numbers": numbers, "files": files})
     return numbers

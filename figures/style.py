@@ -48,3 +48,11 @@ def budget_note(ax, text: str):
     """Every figure says what budget produced it: small and grey, under the whole figure."""
     fig = ax.figure
     fig.text(0.99, 0.0, text, ha="right", va="top", fontsize=7, color=GREY, wrap=True)
+
+
+# one colour per concept across all figures
+METHOD_COLOURS = {"MSGD": RED, "MSGD-C": BLUE, "MSGD-CR": GREEN}
+MODEL_COLOURS = {"irnn": RED, "relu_gauss": ORANGE, "tanh_gauss": GREY, "tanh_orth": BLUE, "lstm": GREEN}
+MODEL_LABELS = {"irnn": "IRNN (ReLU, W = I)", "relu_gauss": "RNN + ReLU, Gaussian W",
+                "tanh_gauss": "RNN + tanh, Gaussian W", "tanh_orth": "RNN + tanh, orthogonal W",
+                "lstm": "LSTM (forget bias 1)"}

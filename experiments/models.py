@@ -1,0 +1,111 @@
+"""Model recipes shared by the experiments: the networks of Pascanu et al. 2013 (three initialisations,
+three training methods) and the five networks of Le et al. 2015, built as batched ensembles of the engine.
+Compute only: names and colours for people live in figures/."""
+import math
+
+import numpy as np
+import torch
+
+from experiments.engine import Ensemble, Member, fit
+from experiments.tasks import TASKS, test_batches, test_set
+
+# ----------------------------------------------------------------------------- Pascanu, Mikolov & Bengio 2013
+
+N_HIDDEN, BATCH, LR, CLIP, OMEGA = 50, 20, 0.01, 1.0, 4.0   # §4.1: 50 units, batch 20, SGD at 0.01
+# name -> (cell, Member keyword arguments): the three initialisations of Fig. 7
+INITS = {
+    "sigmoid":    ("sigmoid", dict(init="gaussian", rec_scale=0.01, in_std=0.01, out_std=0.01)),
+    "basic tanh": ("tanh", dict(init="gaussian", rec_scale=0.1, in_std=0.1, out_std=0.1)),
+    "smart tanh": ("tanh", dict(init="sparse", rec_scale=0.95, sparse_k=15, in_std=0.01, out_std=0.01)),
+}
+# name -> (clipping threshold, Ω weight)
+METHODS = {"MSGD": (None, 0.0), "MSGD-C": (CLIP, 0.0), "MSGD-CR": (CLIP, OMEGA)}
+# task names for budget lines (--list, the report); the documents' own names live in figures/style.py
+TASK_TITLES = {"temporal_order": "temporal order", "temporal_order_3bit": "3-bit temporal order",
+               "adding": "addition", "multiplication": "multiplication",
+               "random_permutation": "random permutation", "noiseless_memorization": "noiseless memorisation"}
+
+
+def make_members(init, methods, seeds, lr=LR):
+    """Members ordered method-major: index = m * len(seeds) + s. A seed fixes init and data stream."""
+    kw = INITS[init][1]
+    return [Member(seed=int(s), lr=lr, clip=METHODS[m][0], omega=METHODS[m][1], **kw) for m in methods for s in seeds]
+
+
+def make_ensemble(task, init, methods, seeds, device, lr=LR):
+    t = TASKS[task]
+    return Ensemble(INITS[init][0], t.n_in, N_HIDDEN, t.n_out, make_members(init, methods, seeds, lr),
+                    output=t.output, device=device)
+
+
+def metric(task):
+    """pred (K, ...) -> wrong fraction per member (K,)."""
+    t = TASKS[task]
+    return lambda pred, y: np.array([t.error(p, y).mean() for p in np.asarray(pred)], dtype=np.float64)
+
+
+def sampler(task, length):
+    t = TASKS[task]
+    return lambda rng, n: t.sample(rng, n, length)
+
+
+def train_one_seed(config, seed, methods, device, **fit_kw):
+    """One seed's methods as one ensemble on config's task: the shape of the explosion and vanishing runs."""
+    task, L = config["task"], config["length"]
+    ens = make_ensemble(task, config["init"], methods, [seed], device)
+    r = fit(ens, sampler(task, L), updates=config["updates"], batch_size=BATCH, loss=TASKS[task].loss,
+            eval_every=config["eval_every"], test=test_set(task, L, n=config["monitor_n"], seed=7),
+            metric=metric(task), **fit_kw)
+    return ens, r
+
+
+def eval_batch_size(members, length, n_hidden, n):
+    """Sequences per evaluation pass: keeps the K × T × B × n activations near 16M floats (64 MB)."""
+    return max(1, min(n, (1 << 24) // max(1, members * length * n_hidden)))
+
+
+def wrong_fraction(ens, task, length, n, seed=None, chunk=1000):
+    """Fraction of n fresh test sequences each member gets wrong (task's criterion), evaluated in chunks."""
+    t = TASKS[task]
+    kw = {} if seed is None else {"seed": seed}
+    wrong = np.zeros(ens.K)
+    for x, y in test_batches(task, length, n=n, chunk=chunk, **kw):
+        bs = eval_batch_size(ens.K, x.shape[0], N_HIDDEN, x.shape[1])
+        pred = ens.evaluate(torch.as_tensor(x), y, t.loss, batch_size=bs)["pred"].cpu().numpy()
+        wrong += np.array([t.error(p, y).sum() for p in pred])
+    wrong /= n
+    if ens.diverged.any():   # a member frozen at NaN counts as wrong on every sequence
+        wrong[ens.diverged.cpu().numpy()] = 1.0
+    return np.nan_to_num(wrong, nan=1.0)
+
+
+# ----------------------------------------------------------------------------- Le, Jaitly & Hinton 2015
+
+LE_CLIP, LE_OPTIMIZER = 1.0, "adam"   # gradient-norm clipping on for every model
+IN_STD = 0.1                          # input weights V ~ N(0, 0.1²) for every model (the engine's default)
+# name -> cell and recurrent init. Gaussian W: std 1/sqrt(n) (spectral radius ≈ 1), set in le_member().
+LE_MODELS = {
+    "irnn":       dict(cell="relu", init="identity"),
+    "relu_gauss": dict(cell="relu", init="gaussian"),
+    "tanh_gauss": dict(cell="tanh", init="gaussian"),
+    "tanh_orth":  dict(cell="tanh", init="orthogonal"),
+    "lstm":       dict(cell="lstm", init="gaussian"),   # forget-gate bias 1 (the engine's LSTM)
+}
+
+
+def le_member(model, seed, lr, n_hidden):
+    """The Member (one run) of a model: its recurrent init and scale, clipping on."""
+    m = LE_MODELS[model]
+    scale = {"identity": 1.0, "orthogonal": 1.0, "gaussian": 1 / math.sqrt(n_hidden)}[m["init"]]
+    return Member(seed=seed, lr=lr, clip=LE_CLIP, init=m["init"], rec_scale=scale, in_std=IN_STD,
+                  out_std=1 / math.sqrt(n_hidden))
+
+
+def le_ensemble(model, members, n_in, n_hidden, n_out, device, output="last"):
+    return Ensemble(LE_MODELS[model]["cell"], n_in, n_hidden, n_out, members, optimizer=LE_OPTIMIZER,
+                    output=output, device=device)
+
+
+def model_seeds(model, base, n):
+    """Member seeds of one model: base + 100·(its index in LE_MODELS) + seed index, so models never share one."""
+    return [base + 100 * list(LE_MODELS).index(model) + s for s in range(n)]

@@ -1,0 +1,127 @@
+"""Figures and numbers of experiments.adding: test MSE curves, the solved table and the IRNN's learning rates."""
+import math
+
+import numpy as np
+
+from experiments.adding import budget
+from experiments.models import IN_STD, LE_CLIP, LE_MODELS, LE_OPTIMIZER
+from figures.style import BLUE, GREEN, ORANGE, PURPLE, RED, MODEL_COLOURS, MODEL_LABELS, budget_note, plt, save
+
+BASELINE = 1 / 6          # MSE of always predicting 1 (TASKS["adding_le"].chance_loss)
+SOLVED = BASELINE / 10    # "beats the baseline by 10×"
+
+PAPER_LENGTHS = [150, 200, 300, 400]
+# later work on the same task, for the report's context (PAPERS.md)
+LATER = dict(urnn_min_length=100, urnn_max_length=750, urnn_units=128, urnn_lr=1e-3, urnn_clip=1.0,
+             urnn_lstm_solves_up_to=400, indrnn_fail_length=1000)
+
+
+def first_below(steps, curve, level):
+    """First evaluated update at which the test MSE is below level (None if never)."""
+    hit = np.nonzero(np.asarray(curve) < level)[0]
+    return int(steps[hit[0]]) if len(hit) else None
+
+
+def summarise(results):
+    """{(model, T): {"final": median final MSE over seeds, "solved_at": median update count or None, ...}}."""
+    out = {}
+    for r in results:
+        final = r["test_mse"][:, -1]
+        hits = [first_below(r["eval_steps"], c, SOLVED) for c in r["test_mse"]]
+        ok = [h for h in hits if h is not None]
+        out[(r["model"], r["length"])] = dict(
+            final=float(np.nanmedian(final)) if np.isfinite(final).any() else math.nan,
+            best=float(np.nanmin(r["test_mse"])) if np.isfinite(r["test_mse"]).any() else math.nan,
+            solved=len(ok), runs=len(hits),
+            solved_at=int(np.median(ok)) if len(ok) * 2 > len(hits) else None,   # a majority of seeds
+            diverged=sum(d is not None for d in r["diverged_at"]))
+    return out
+
+
+def lr_sweep(config, sweep, figures):
+    """The IRNN's sensitivity to its learning rate: final MSE and updates to baseline/10 for each rate."""
+    if not sweep:
+        return {"sweep": None}
+    r = sweep[0]
+    lrs, per = list(config["irnn_lrs"]), config["seeds"]
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    rows = []
+    for i, (lr, colour) in enumerate(zip(lrs, [BLUE, RED, ORANGE, GREEN, PURPLE])):
+        mse = r["test_mse"][i * per:(i + 1) * per]
+        for curve in mse:
+            ax.plot(r["eval_steps"], curve, color=colour, lw=0.6, alpha=0.35)
+        ax.plot(r["eval_steps"], np.nanmedian(mse, axis=0) if np.isfinite(mse).any(axis=0).all() else mse[0],
+                color=colour, lw=1.6, label=f"lr = {lr:g}")
+        hits = [first_below(r["eval_steps"], c, SOLVED) for c in mse]
+        ok = [h for h in hits if h is not None]
+        final = mse[:, -1]
+        rows.append(dict(lr=lr, final=float(np.nanmedian(final)) if np.isfinite(final).any() else math.nan,
+                         solved=len(ok), runs=len(hits), solved_at=int(np.median(ok)) if len(ok) * 2 > len(hits) else None,
+                         diverged=sum(d is not None for d in r["diverged_at"][i * per:(i + 1) * per])))
+    ax.axhline(BASELINE, color="black", ls="--", lw=0.9, label="baseline 1/6")
+    ax.axhline(SOLVED, color="black", ls=":", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel("updates")
+    ax.set_ylabel("test MSE")
+    ax.set_title(f"IRNN, T = {r['length']}: Adam learning rate")
+    ax.legend(loc="lower left")
+    budget_note(ax, f"{per} seed(s) per rate; {budget(config)}")
+    save(fig, figures, "adding_irnn_lr")
+    finals = [x["final"] for x in rows]
+    return {"sweep": dict(length=r["length"], rows=rows, lrs=lrs,
+                          spread=float(max(finals) / min(finals)) if min(finals) > 0 else math.inf,
+                          best_lr=lrs[int(np.nanargmin(finals))], worst_lr=lrs[int(np.nanargmax(finals))],
+                          best=float(np.nanmin(finals)), worst=float(np.nanmax(finals)))}
+
+
+def draw(config, results, figures):
+    sweep = [r for r in results if r.get("lr_sweep")]
+    results = [r for r in results if not r.get("lr_sweep")]
+    lengths = sorted(config["lengths"])
+    by = {(r["model"], r["length"]): r for r in results}
+    summary = summarise(results)
+    note = f"median over {config['seeds']} seed(s) (thin: each seed); budget: {budget(config)}"
+
+    fig, axes = plt.subplots(1, len(lengths), figsize=(3.2 * len(lengths) + 0.6, 3.2), sharey=True, squeeze=False)
+    for ax, T in zip(axes[0], lengths):
+        for m in LE_MODELS:
+            r = by[(m, T)]
+            steps, mse = r["eval_steps"], r["test_mse"]
+            for curve in mse:
+                ax.plot(steps, curve, color=MODEL_COLOURS[m], lw=0.6, alpha=0.35)
+            ax.plot(steps, np.nanmedian(mse, axis=0) if np.isfinite(mse).any(axis=0).all() else mse[0],
+                    color=MODEL_COLOURS[m], lw=1.6, label=MODEL_LABELS[m])
+        ax.axhline(BASELINE, color="black", ls="--", lw=0.9, label="baseline 1/6 (predict 1)")
+        ax.axhline(SOLVED, color="black", ls=":", lw=0.8, label="baseline / 10")
+        ax.set_yscale("log")
+        ax.set_title(f"T = {T}")
+        ax.set_xlabel("updates")
+    axes[0][0].set_ylabel("test MSE")
+    axes[0][0].legend(loc="lower left", fontsize=6.5)
+    budget_note(axes[0][-1], note)
+    save(fig, figures, "adding_mse")
+
+    rows = []
+    for m in LE_MODELS:
+        for T in lengths:
+            s = summary[(m, T)]
+            rows.append(dict(model=m, label=MODEL_LABELS[m], length=T, final=s["final"], best=s["best"],
+                             solved=s["solved"], runs=s["runs"], solved_at=s["solved_at"], diverged=s["diverged"],
+                             lr=by[(m, T)]["lr"]))
+    short = lengths[0]
+    final = {m: summary[(m, short)]["final"] for m in LE_MODELS}
+    return {
+        **lr_sweep(config, sweep, figures),
+        "paper_lengths": PAPER_LENGTHS, "later": LATER,
+        "short_below_tanh": bool(final["irnn"] < final["tanh_gauss"] and final["lstm"] < final["tanh_gauss"]),
+        "budget": budget(config), "lengths": lengths, "n_hidden": config["n_hidden"], "seeds": config["seeds"],
+        "updates": config["updates"], "batch": config["batch"], "clip": LE_CLIP, "optimizer": LE_OPTIMIZER,
+        "n_test": config["n_test"], "baseline": BASELINE, "solved_level": SOLVED, "in_std": IN_STD,
+        "lr": dict(config["lr"]), "labels": {m: MODEL_LABELS[m] for m in LE_MODELS},
+        "rows": rows, "short_length": short, "final_short": final,
+        "final": {m: {str(T): summary[(m, T)]["final"] for T in lengths} for m in LE_MODELS},
+        "solved_at": {m: {str(T): summary[(m, T)]["solved_at"] for T in lengths} for m in LE_MODELS},
+        "n_solved": sum(1 for r in rows if r["solved_at"] is not None), "n_cells": len(rows),
+        "below_baseline": {m: sum(1 for T in lengths if summary[(m, T)]["final"] < 0.5 * BASELINE) for m in LE_MODELS},
+        "seconds_per_job": {f"{r['model']}/{r['length']}": float(r["seconds"]) for r in results},
+    }

@@ -1,0 +1,87 @@
+"""Figures and numbers of experiments.cliff: the error surface with its wall, and descent with and without clipping."""
+import numpy as np
+
+from experiments.cliff import B_RANGE, CLIP, LEARNING_RATE, STARTS, STEPS, W_RANGE, budget, error_and_gradient
+from figures.style import BLUE, GREY, RED, budget_note, plt, save
+
+SOLVED = 0.01  # a path "reaches the valley" when its final E is below this (the minimum E = 0 lies on the wall)
+
+
+def _in_view(path):
+    inside = (path[:, 0] >= W_RANGE[0]) & (path[:, 0] <= W_RANGE[1]) & (path[:, 1] >= B_RANGE[0]) & (path[:, 1] <= B_RANGE[1])
+    # cut at the first point outside the plotted window: the jump itself is the point of the figure
+    stop = np.argmin(inside) if not inside.all() else len(path)
+    return path[: max(stop, 1)]
+
+
+def draw(config, results, figures):
+    r = results[0]
+    w, b, E, G = r["w"], r["b"], r["error"], r["grad_norm"]
+    note = f"lr = {LEARNING_RATE:g}, clipping threshold = {CLIP:g}; {budget(config)}"
+
+    fig = plt.figure(figsize=(6.4, 4.4))
+    ax = fig.add_subplot(projection="3d", computed_zorder=False)  # paths on top of the surface
+    step = max(1, len(w) // 120)
+    Wg, Bg = np.meshgrid(w[::step], b[::step], indexing="ij")
+    ax.plot_surface(Wg, Bg, E[::step, ::step], cmap="viridis", linewidth=0, antialiased=False, alpha=0.85, zorder=1)
+    for p in r["paths"]:
+        plain, clipped = _in_view(p["plain"]["path"]), p["clipped"]["path"]
+        e = error_and_gradient(plain[:, 0], plain[:, 1])[0] + 0.01
+        jump = np.r_[False, np.abs(np.diff(e)) > 0.05]
+        e[jump] = np.nan  # no line drawn across the wall: a zig-zag over it would paint a curtain
+        ax.plot(plain[:, 0], plain[:, 1], e, color=RED, lw=1.8, zorder=12)
+        # the clipped path zig-zags along the foot of the wall: dots read better than a line there
+        ax.scatter(clipped[:, 0], clipped[:, 1], error_and_gradient(clipped[:, 0], clipped[:, 1])[0] + 0.01,
+                   color=BLUE, s=3, depthshade=False, zorder=11)
+    ax.set_xlim(*W_RANGE)
+    ax.set_ylim(*B_RANGE)
+    ax.set_xlabel("w")
+    ax.set_ylabel("b")
+    ax.set_zlabel("E")
+    ax.view_init(elev=35, azim=-130)
+    save(fig, figures, "cliff_surface")
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    mesh = ax1.pcolormesh(b, w, np.log10(G + 1e-30), cmap="magma", shading="auto", vmin=-8, rasterized=True)
+    fig.colorbar(mesh, ax=ax1, label="log₁₀ ‖∇E‖")
+    for i, p in enumerate(r["paths"]):
+        for kind, colour, ls in [("plain", RED, "-"), ("clipped", BLUE, "--")]:
+            path = _in_view(p[kind]["path"])
+            ax1.plot(path[:, 1], path[:, 0], color=colour, ls=ls, lw=1.5,
+                     label=("gradient descent" if kind == "plain" else "with clipping") if i == 0 else None)
+        ax1.plot(p["start"][1], p["start"][0], "o", color="white", ms=4)
+    ax1.set_xlim(*B_RANGE)
+    ax1.set_ylim(*W_RANGE)
+    ax1.set_xlabel("b")
+    ax1.set_ylabel("w")
+    ax1.grid(False)
+    ax1.legend(loc="lower right")
+    ax1.set_title("‖∇E‖ over (w, b) with descent paths")
+    for i, p in enumerate(r["paths"]):
+        ax2.plot(p["plain"]["grad_norm"], color=RED, lw=1, alpha=0.8, label="gradient descent" if i == 0 else None)
+        ax2.plot(p["clipped"]["grad_norm"], color=BLUE, ls="--", lw=1, alpha=0.8, label="with clipping" if i == 0 else None)
+    ax2.axhline(CLIP, color=GREY, lw=0.8, ls=":", label="threshold")
+    ax2.set_yscale("log")
+    ax2.set_xlabel("step")
+    ax2.set_ylabel("‖∇E‖ before clipping")
+    ax2.legend()
+    ax2.set_title("gradient norm along each path")
+    budget_note(ax2, note)
+    save(fig, figures, "cliff_map")
+
+    plain_jumps = [float(np.max(np.linalg.norm(np.diff(p["plain"]["path"], axis=0), axis=1))) for p in r["paths"]]
+    clipped_jumps = [float(np.max(np.linalg.norm(np.diff(p["clipped"]["path"], axis=0), axis=1))) for p in r["paths"]]
+    final = lambda kind: [float(p[kind]["error"][-1]) for p in r["paths"]]  # noqa: E731
+    return {
+        "grid": config["grid"], "steps": STEPS, "lr": LEARNING_RATE, "clip": CLIP, "starts": len(STARTS),
+        "descent_steps": config["descent_steps"], "budget": budget(config),
+        "w_range": list(W_RANGE), "b_range": list(B_RANGE),
+        "max_grad": float(G.max()), "median_grad": float(np.median(G)),
+        "plateau_error": float(E[0, 0]), "min_error": float(E.min()),
+        "max_plain_jump": max(plain_jumps), "max_clipped_jump": max(clipped_jumps),
+        "max_plain_grad": max(float(p["plain"]["grad_norm"].max()) for p in r["paths"]),
+        "final_plain": final("plain"), "final_clipped": final("clipped"),
+        "solved_threshold": SOLVED,
+        "plain_solved": sum(e < SOLVED for e in final("plain")), "clipped_solved": sum(e < SOLVED for e in final("clipped")),
+        "plain_final_median": float(np.median(final("plain"))), "clipped_final_median": float(np.median(final("clipped"))),
+    }

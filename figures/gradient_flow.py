@@ -1,0 +1,60 @@
+"""Figures and numbers of experiments.gradient_flow: ‖∂E/∂h_k‖ across k early in training."""
+import numpy as np
+
+from experiments.gradient_flow import budget
+from experiments.models import LE_MODELS
+from figures.style import MODEL_COLOURS, MODEL_LABELS, budget_note, plt, save
+
+UNDERFLOW = 1e-30          # a ratio below this is reported as 0 (the float32 signal itself underflowed)
+
+
+# lengths: the longest of the adding experiment's default profile, and the paper's shortest; learning rates as there
+def draw(config, results, figures):
+    lengths = sorted(config["lengths"])
+    by = {(r["model"], r["length"]): r for r in results}
+    steps = [int(s) for s in results[0]["steps"]]
+    shown = [steps[0], steps[-1]] if len(steps) > 1 else steps
+
+    def profile(m, T, step):
+        d = by[(m, T)]["dEdh"][:, steps.index(step), :].astype(np.float64)
+        return np.exp(np.nanmean(np.log(d + 1e-300), axis=0))   # geometric mean over seeds
+
+    fig, axes = plt.subplots(len(lengths), len(shown), figsize=(5.2 * len(shown), 2.2 * len(lengths) + 0.5),
+                             sharey="row", squeeze=False, gridspec_kw=dict(hspace=0.45))
+    for row, T in zip(axes, lengths):
+        k = np.arange(1, T + 1)
+        for ax, step in zip(row, shown):
+            for m in LE_MODELS:
+                ax.plot(k, profile(m, T, step), color=MODEL_COLOURS[m], lw=1.5, label=MODEL_LABELS[m])
+            ax.axvline(T / 2, color="black", ls=":", lw=0.8)
+            ax.set_yscale("log")
+            ax.set_title(f"T = {T}, " + (f"after {step} updates" if step else "at initialisation"))
+        lo = min(float(np.min(profile(m, T, st))) for m in LE_MODELS for st in shown)
+        row[0].set_ylim(bottom=max(lo / 3, 1e-30))
+        row[0].set_ylabel("‖∂E/∂h_k‖")
+    for ax in axes[-1]:
+        ax.set_xlabel("step k")
+    axes[0][0].legend(loc="lower right", fontsize=7)
+    budget_note(axes[-1][-1], f"mean over the batch, geometric mean over seeds; dotted: T/2 (the first marker lies "
+                              f"left of it); {budget(config)}")
+    save(fig, figures, "gradient_flow")
+
+    def ratio(m, T, step, at):
+        """‖∂E/∂h_at‖ / ‖∂E/∂h_T‖: how much of the last step's error signal reaches step `at`."""
+        p = profile(m, T, step)
+        r = float(p[at - 1] / p[T - 1])
+        return r if r > UNDERFLOW else 0.0   # float32 signals below ~1e-38 are flushed to zero
+
+    out = {"budget": budget(config), "lengths": lengths, "steps": steps, "first_step": steps[0],
+           "last_step": steps[-1], "forget_gate_init": float(1 / (1 + np.exp(-1.0))), "labels": {m: MODEL_LABELS[m] for m in LE_MODELS}, "by_length": {}}
+    for T in lengths:
+        out["by_length"][str(T)] = {
+            "ratio_start_init": {m: ratio(m, T, steps[0], 1) for m in LE_MODELS},
+            "ratio_half_init": {m: ratio(m, T, steps[0], T // 2) for m in LE_MODELS},
+            "ratio_start_late": {m: ratio(m, T, steps[-1], 1) for m in LE_MODELS},
+            "ratio_half_late": {m: ratio(m, T, steps[-1], T // 2) for m in LE_MODELS},
+        }
+    # the headline numbers: the longest length
+    out.update(out["by_length"][str(lengths[-1])], length=lengths[-1], short_length=lengths[0])
+    out["short"] = out["by_length"][str(lengths[0])]
+    return out

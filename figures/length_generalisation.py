@@ -1,0 +1,40 @@
+"""Figures and numbers of experiments.length_generalisation: error against test length."""
+import numpy as np
+
+from experiments.length_generalisation import TASK, budget
+from experiments.models import TASK_TITLES
+from experiments.tasks import TASKS, success
+from figures.style import BLUE, GREY, budget_note, plt, save
+
+def draw(config, results, figures):
+    Ls = config["eval_lengths"]
+    err = np.array([r["error"] for r in results])   # (seeds, lengths)
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    ax.axvspan(config["min_length"], config["max_length"], color=BLUE, alpha=0.12, lw=0, label="training lengths")
+    for s, e in enumerate(err):
+        ax.plot(Ls, e, "o-", color=BLUE, alpha=0.5 if len(err) > 1 else 1, lw=1, ms=3, label="seeds" if s == 0 else None)
+    ax.plot(Ls, np.median(err, axis=0), "s-", color="black", lw=1.6, ms=4, label="median")
+    ax.axhline(TASKS[TASK].chance_error, color=GREY, ls=":", lw=0.9, label="chance")
+    ax.axhline(0.01, color=GREY, ls="--", lw=0.9, label="success (1%)")
+    ax.set_xscale("log")
+    ax.set_xlabel("test length L")
+    ax.set_ylabel("test error")
+    ax.set_ylim(-0.02, 1.0)
+    ax.legend(fontsize=7, loc="upper left")
+    budget_note(ax, budget(config))
+    save(fig, figures, "length_generalisation")
+
+    med = np.median(err, axis=0)
+    trained = [i for i, L in enumerate(Ls) if L <= config["max_length"]]
+    ok = [L for L, e in zip(Ls, med) if success(e)]
+    good = [L for L, e in zip(Ls, med) if e < 0.1]
+    return {
+        "budget": budget(config), "task": TASK_TITLES[TASK], "min_length": config["min_length"],
+        "max_length": config["max_length"], "seeds": config["seeds"], "updates": config["updates"],
+        "test_n": config["test_n"], "eval_lengths": Ls, "median_error": [float(e) for e in med],
+        "error_trained": float(np.max(med[trained])) if trained else None,
+        "longest": Ls[-1], "error_longest": float(med[-1]),
+        "longest_success": max(ok) if ok else None, "longest_below_10": max(good) if good else None,
+        "ratio_longest": Ls[-1] / config["max_length"], "paper_length": 5000, "paper_train": [50, 200],
+        "chance": float(TASKS[TASK].chance_error),
+    }

@@ -1,0 +1,67 @@
+"""Figures and numbers of experiments.vanishing: ‖∂E/∂h_k‖ across k with and without Ω."""
+import numpy as np
+
+from experiments.vanishing import METHODS, budget
+from experiments.models import LR, OMEGA, TASK_TITLES
+from experiments.tasks import TASKS
+from figures.style import BLUE, GREEN, GREY, budget_note, plt, save
+
+MOMENTS = 4   # profiles drawn: the first record, the last, and evenly between
+
+
+def ratio(profile):
+    """‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ of profiles (..., T)."""
+    return profile[..., 0] / profile[..., -1]
+
+
+def draw(config, results, figures):
+    steps = results[0]["dEdh_steps"]
+    picks = sorted(set(np.linspace(0, len(steps) - 1, MOMENTS).round().astype(int)))
+    prof = np.stack([r["dEdh"] for r in results])   # (seeds, methods, records, T)
+    norm = prof / prof[..., -1:]                       # relative to the last step, where the error enters
+    logmed = lambda a, axis=0: np.exp(np.nanmedian(np.log(a), axis=axis))  # noqa: E731
+    T = prof.shape[-1]
+    k = np.arange(1, T + 1)
+    cmap = plt.get_cmap("viridis")
+
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    for a, (ax, m) in enumerate(zip(axes[:2], METHODS)):
+        for j, p in enumerate(picks):
+            ax.plot(k, logmed(norm[:, a, p]), color=cmap(j / max(1, len(picks) - 1)), lw=1.5,
+                    label=f"update {int(steps[p])}")
+        ax.set_yscale("log")
+        ax.set_xlabel("step k")
+        ax.set_title(f"{m}" + (" (clipping + Ω)" if m == "MSGD-CR" else " (clipping only)"))
+    axes[0].set_ylabel("‖∂E/∂h_k‖ / ‖∂E/∂h_T‖")
+    lo = min(ax.get_ylim()[0] for ax in axes[:2])
+    hi = max(ax.get_ylim()[1] for ax in axes[:2])
+    for ax in axes[:2]:
+        ax.set_ylim(lo, hi)
+    axes[0].legend(loc="lower right", fontsize=7)
+    for a, (m, colour) in enumerate(zip(METHODS, [BLUE, GREEN])):
+        for s in range(prof.shape[0]):
+            axes[2].plot(steps, ratio(prof[s, a]), color=colour, lw=1.2, alpha=0.8, label=m if s == 0 else None)
+    axes[2].axhline(1.0, color=GREY, ls=":", lw=0.9)
+    axes[2].set_yscale("log")
+    axes[2].set_xlabel("update")
+    axes[2].set_ylabel("‖∂E/∂h_1‖ / ‖∂E/∂h_T‖")
+    axes[2].set_title("how much error reaches step 1")
+    axes[2].legend(fontsize=7)
+    budget_note(axes[2], budget(config))
+    save(fig, figures, "vanishing")
+
+    r0 = ratio(prof[:, :, 0])    # (seeds, methods) at the first record
+    rT = ratio(prof[:, :, -1])
+    rmin = np.nanmin(ratio(prof), axis=2)
+    final = np.array([r["final_error"] for r in results])  # (seeds, methods)
+    med = lambda a: float(np.exp(np.nanmedian(np.log(a))))  # noqa: E731
+    return {
+        "budget": budget(config), "task": TASK_TITLES[config["task"]], "length": config["length"],
+        "init": config["init"], "seeds": config["seeds"], "updates": config["updates"], "omega": OMEGA, "lr": LR,
+        "moments": [int(steps[p]) for p in picks], "test_n": config["test_n"],
+        "ratio_start": med(r0), "ratio_end_c": med(rT[:, 0]), "ratio_end_cr": med(rT[:, 1]),
+        "ratio_min_c": med(rmin[:, 0]), "ratio_min_cr": med(rmin[:, 1]),
+        "final_c": [float(x) for x in final[:, 0]], "final_cr": [float(x) for x in final[:, 1]],
+        "median_final_c": float(np.median(final[:, 0])), "median_final_cr": float(np.median(final[:, 1])),
+        "chance": float(TASKS[config["task"]].chance_error),
+    }

@@ -1,0 +1,148 @@
+"""The experiments, declared once: what each computes (experiments/NAME.py), what it draws (figures/NAME.py),
+which claims of the papers it backs, and which document sections it feeds.
+
+A document template never asks "is experiment X there?": it iterates over a slot, e.g.
+    \\BLOCK{for s in sections["deck.exploding"]}\\BLOCK{include s}\\BLOCK{endfor}
+and gets the section templates of the experiments this build has, in the order below (a template fed by
+several experiments appears once). Adding an experiment means adding it here; the contract test
+(tests/test_contract.py) then covers it.
+"""
+import importlib
+from dataclasses import dataclass, field
+
+PROFILES = ("smoke", "default", "full", "paper")
+
+# The claims of the two papers that the lecture teaches (ids as in the report).
+CLAIMS = {
+    "C1": "Pascanu 2013: the norm of the Jacobian product is bounded by (γλ₁)^(T−k)",
+    "C2": "Pascanu 2013: the error surface has a cliff where the gradient explodes; clipping steps over it",
+    "C3": "Pascanu 2013: gradient clipping helps on long-lag tasks",
+    "C4": "Pascanu 2013: clipping + Ω solves the pathological tasks and generalises in length",
+    "C5": "truncated BPTT cannot learn lags beyond its window",
+    "C6": "Le 2015: IRNN ≈ LSTM on the adding problem, a tanh RNN stays at the baseline",
+    "C7": "Le 2015: sequential / permuted MNIST ordering and numbers",
+    "C8": "orthogonal / identity W keep the norm of the product",
+}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    claims: tuple = ()
+    figures: tuple = ()                            # file names (without .pdf/.png) that figures/NAME.py draws
+    sections: dict = field(default_factory=dict)   # slot -> section templates this experiment feeds
+
+    @property
+    def compute(self):
+        return importlib.import_module(f"experiments.{self.name}")
+
+    @property
+    def presentation(self):
+        return importlib.import_module(f"figures.{self.name}")
+
+
+EXPERIMENTS = [
+    Experiment("jacobian", claims=('C1', 'C8'), figures=('jacobian_gaussian', 'jacobian_special', 'jacobian_spectrum'),
+               sections={
+                 "deck.jacobian": ('deck/vanishing_exploding.tex',),
+                 "exercise/solution_a.jacobian": ('exercise/solution_a_jacobian.tex',),
+                 "exercise/solution_c.jacobian": ('exercise/solution_c_jacobian.tex',),
+                 "page.jacobian": ('page_jacobian.md',),
+                 "page.jacobian2": ('page_jacobian2.md',),
+                 "report.jacobian": ('report/jacobian.tex',)}),
+    Experiment("cliff", claims=('C2',), figures=('cliff_surface', 'cliff_map'),
+               sections={
+                 "deck.cliff": ('deck/clipping.tex',),
+                 "exercise/solution_b.cliff": ('exercise/solution_b_cliff.tex',),
+                 "page.cliff": ('page_cliff.md',),
+                 "report.cliff": ('report/cliff.tex',)}),
+    Experiment("explosion", claims=('C3',), figures=('explosion',),
+               sections={
+                 "deck.explosion": ('deck/explosion.tex',),
+                 "exercise/solution_b.explosion": ('exercise/solution_b_explosion.tex',),
+                 "page.explosion": ('page_explosion.md',),
+                 "report.training": ('report/pascanu_explosion.tex',),
+                 "report.training.verdicts": ('report/pascanu_explosion2.tex',)}),
+    Experiment("tbptt", claims=('C5',), figures=('tbptt',),
+               sections={
+                 "deck.tbptt": ('deck/tbptt.tex',),
+                 "exercise/solution_b.tbptt": ('exercise/solution_b_tbptt.tex',),
+                 "page.tbptt": ('page_explosion_tbptt.md',),
+                 "report.training": ('report/pascanu_tbptt.tex',)}),
+    Experiment("vanishing", claims=('C4',), figures=('vanishing',),
+               sections={
+                 "deck.vanishing": ('deck/vanishing.tex',),
+                 "exercise/solution_c.vanishing": ('exercise/solution_c_omega.tex',),
+                 "page.vanishing": ('page_vanishing.md',),
+                 "report.training": ('report/pascanu_vanishing.tex',),
+                 "report.training.verdicts": ('report/pascanu_vanishing2.tex',)}),
+    Experiment("pathological", claims=('C3', 'C4'), figures=('pathological_fig7', 'pathological_curves', 'pathological_tasks'),
+               sections={
+                 "deck.pathological": ('deck/pathological.tex',),
+                 "exercise/solution_c.pathological": ('exercise/solution_c_omega_pathological.tex',),
+                 "page.pathological": ('page_vanishing_pathological.md',),
+                 "report.pathological": ('report_pathological.tex',),
+                 "report.pathological2": ('report/pascanu.tex',)}),
+    Experiment("length_generalisation", claims=('C4',), figures=('length_generalisation',),
+               sections={
+                 "deck.length_generalisation": ('deck/pathological_length_generalisation.tex',),
+                 "report.training": ('report/pascanu_length_generalisation.tex',)}),
+    Experiment("adding", claims=('C6',), figures=('adding_mse', 'adding_irnn_lr'),
+               sections={
+                 "deck.adding_sequential_mnist": ('deck/initialisation.tex',),
+                 "exercise/solution_c.adding_sequential_mnist": ('exercise/solution_c_irnn.tex',),
+                 "page.adding_sequential_mnist": ('page_irnn.md',),
+                 "report.adding_sequential_mnist": ('report_adding_sequential_mnist.tex',),
+                 "report.adding_sequential_mnist2": ('report/irnn.tex',),
+                 "deck/initialisation.adding": ('deck/initialisation_adding.tex',),
+                 "deck/initialisation.adding2": ('deck/initialisation_adding2.tex',),
+                 "deck/initialisation.adding3": ('deck/initialisation_adding3.tex',),
+                 "report/irnn.adding": ('report/irnn_adding.tex',),
+                 "report/irnn.adding2": ('report/irnn_adding2.tex',),
+                 "report/irnn.adding3": ('report/irnn_adding3.tex',),
+                 "report/irnn.adding4": ('report/irnn_adding4.tex',),
+                 "exercise/solution_c_irnn.adding": ('exercise/solution_c_irnn_adding.tex',),
+                 "page_irnn.adding": ('page_irnn_adding.md',)}),
+    Experiment("sequential_mnist", claims=('C7',), figures=('mnist_accuracy',),
+               sections={
+                 "deck.adding_sequential_mnist": ('deck/initialisation.tex',),
+                 "exercise/solution_c.adding_sequential_mnist": ('exercise/solution_c_irnn.tex',),
+                 "page.adding_sequential_mnist": ('page_irnn.md',),
+                 "report.adding_sequential_mnist": ('report_adding_sequential_mnist.tex',),
+                 "report.adding_sequential_mnist2": ('report/irnn.tex',),
+                 "deck/initialisation.sequential_mnist": ('deck/initialisation_sequential_mnist.tex',),
+                 "deck/initialisation.sequential_mnist2": ('deck/initialisation_sequential_mnist2.tex',),
+                 "report/irnn.sequential_mnist": ('report/irnn_sequential_mnist.tex',),
+                 "report/irnn.sequential_mnist2": ('report/irnn_sequential_mnist2.tex',),
+                 "report/irnn.sequential_mnist3": ('report/irnn_sequential_mnist3.tex',),
+                 "report/irnn.sequential_mnist4": ('report/irnn_sequential_mnist4.tex',),
+                 "exercise/solution_c_irnn.sequential_mnist": ('exercise/solution_c_irnn_sequential_mnist.tex',),
+                 "page_irnn.sequential_mnist": ('page_irnn_sequential_mnist.md',)}),
+    Experiment("gradient_flow", claims=('C6', 'C8'), figures=('gradient_flow',),
+               sections={
+                 "deck.adding_sequential_mnist": ('deck/initialisation.tex',),
+                 "exercise/solution_c.adding_sequential_mnist": ('exercise/solution_c_irnn.tex',),
+                 "page.adding_sequential_mnist": ('page_irnn.md',),
+                 "report.adding_sequential_mnist": ('report_adding_sequential_mnist.tex',),
+                 "report.adding_sequential_mnist2": ('report/irnn.tex',),
+                 "deck/initialisation.gradient_flow": ('deck/initialisation_gradient_flow.tex',),
+                 "deck/initialisation.gradient_flow2": ('deck/initialisation_gradient_flow2.tex',),
+                 "deck/initialisation.gradient_flow3": ('deck/initialisation_gradient_flow3.tex',),
+                 "report/irnn.gradient_flow": ('report/irnn_gradient_flow.tex',),
+                 "report/irnn.gradient_flow2": ('report/irnn_gradient_flow2.tex',),
+                 "exercise/solution_c_irnn.gradient_flow": ('exercise/solution_c_irnn_gradient_flow.tex',),
+                 "page_irnn.gradient_flow": ('page_irnn_gradient_flow.md',)}),
+]
+BY_NAME = {e.name: e for e in EXPERIMENTS}
+NAMES = list(BY_NAME)
+
+
+def sections(available) -> dict:
+    """slot -> section templates of the available experiments, in registry order, each template once."""
+    slots: dict[str, list] = {}
+    for e in EXPERIMENTS:
+        if e.name in available:
+            for slot, templates in e.sections.items():
+                slots.setdefault(slot, [])
+                slots[slot] += [t for t in templates if t not in slots[slot]]
+    return slots
