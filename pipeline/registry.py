@@ -139,10 +139,9 @@ NAMES = list(BY_NAME)
 
 def sections(available) -> dict:
     """slot -> section templates of the available experiments, in registry order, each template once."""
-    slots: dict[str, list] = {}
+    slots = {slot: [] for e in EXPERIMENTS for slot in e.sections}   # every declared slot, maybe empty
     for e in EXPERIMENTS:
         if e.name in available:
             for slot, templates in e.sections.items():
-                slots.setdefault(slot, [])
                 slots[slot] += [t for t in templates if t not in slots[slot]]
     return slots

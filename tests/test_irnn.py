@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from experiments import Unavailable, adding, gradient_flow, mnist, sequential_mnist
-from experiments.adding import MODELS, ensemble, member
+from experiments.models import LE_CLIP, LE_MODELS as MODELS, le_ensemble as ensemble, le_member as member
+from figures import adding as adding_figures
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +55,7 @@ def test_the_other_models_are_what_they_say():
     assert torch.all(lstm.b[0, n:2 * n] == 1) and torch.all(lstm.b[0, :n] == 0)   # forget-gate bias 1
     assert {m: MODELS[m]["cell"] for m in MODELS} == {"irnn": "relu", "relu_gauss": "relu", "tanh_gauss": "tanh",
                                                       "tanh_orth": "tanh", "lstm": "lstm"}
-    assert all(member(m, 0, 1e-3, n).clip == adding.CLIP for m in MODELS)   # clipping on for all
+    assert all(member(m, 0, 1e-3, n).clip == LE_CLIP for m in MODELS)   # clipping on for all
 
 
 # --- the experiments' contracts --------------------------------------------------------------
@@ -78,7 +79,7 @@ def test_adding_run_is_deterministic_and_draws(tmp_path):
     a, b = adding.run(config, spec, "cpu"), adding.run(config, spec, "cpu")
     np.testing.assert_array_equal(a["test_mse"], b["test_mse"])
     results = [adding.run(config, {"model": m, "length": 12}, "cpu") for m in MODELS]
-    out = adding.report(dict(config, lengths=[12]), results, tmp_path)
+    out = adding_figures.draw(dict(config, lengths=[12]), results, tmp_path)
     assert (tmp_path / "adding_mse.pdf").is_file() and (tmp_path / "adding_mse.png").is_file()
     assert out["budget"] and out["baseline"] == pytest.approx(1 / 6)
     assert set(out["final_short"]) == set(MODELS)

@@ -12,8 +12,8 @@ import pytest
 
 import build
 from conftest import ROOT, run_build
-from experiments import EXPERIMENTS
-from pipeline.cache import Cache, DamagedEntry, source_closure
+from pipeline.cache import Cache, DamagedEntry, compute_hash, source_closure
+from pipeline.registry import NAMES
 from pipeline.documents import num
 
 DOCS = ["deck", "exercise", "exercise-student", "report"]
@@ -46,9 +46,10 @@ def test_cache_roundtrip_and_damage(tmp_path):
 
 
 def test_cache_key_covers_imported_project_code():
-    files = {p.name for p in source_closure(ROOT / "experiments" / "jacobian.py")}
-    assert {"jacobian.py", "engine.py", "plotting.py"} <= files
-    assert "cliff.py" not in files
+    files = {p.relative_to(ROOT).as_posix() for p in source_closure(ROOT / "experiments" / "jacobian.py")}
+    assert {"experiments/jacobian.py", "experiments/engine.py"} <= files
+    assert "experiments/cliff.py" not in files
+    assert not any(f.startswith("figures/") for f in files)   # compute never imports presentation
 
 
 # --------------------------------------------------------------------------- bad input
@@ -69,7 +70,7 @@ def test_bad_input_is_one_clear_line_and_exit_2(args, words):
 def test_list_shows_every_experiment_with_budget(tmp_path):
     proc = run_build("--list", "--profile", "smoke", "--cache", tmp_path)
     assert proc.returncode == 0, proc.stderr
-    for name in EXPERIMENTS:
+    for name in NAMES:
         assert re.search(rf"^{name}\s+0/\d+\s+\S", proc.stdout, re.M), proc.stdout
 
 
@@ -197,8 +198,42 @@ def test_without_mnist_the_build_completes_and_says_why(tmp_path):
     assert (tmp_path / "out" / "page.md").exists()
 
 
-def test_plot_style_is_not_part_of_a_results_key():
-    from pipeline.cache import source_hash
-    path = ROOT / "experiments" / "cliff.py"
-    assert "plotting.py" in {p.name for p in source_closure(path)}
-    assert source_hash(path, results_only=True) != source_hash(path)  # the drawing key still sees it
+def test_presentation_is_not_part_of_a_results_key():
+    compute = ROOT / "experiments" / "cliff.py"
+    assert not any("figures" in p.parts for p in source_closure(compute))
+    drawing = {p.relative_to(ROOT).as_posix() for p in source_closure(ROOT / "figures" / "cliff.py")}
+    assert {"figures/cliff.py", "figures/style.py", "experiments/cliff.py"} <= drawing  # a redraw sees both
+    assert compute_hash(compute) == compute_hash(compute)
+
+
+def test_no_experiment_module_imports_presentation():
+    for file in (ROOT / "experiments").glob("*.py"):
+        text = file.read_text()
+        assert "from figures" not in text and "import figures" not in text, file
+
+
+def test_editing_presentation_retrains_nothing_and_one_experiment_retrains_only_itself(smoke_build, tmp_path):
+    """From a warm smoke cache: every file in figures/ and templates/ edited → every job still cached;
+    experiments/adding.py edited → adding's jobs recompute, every other experiment's stay cached."""
+    _, cache, _ = smoke_build
+    copy = tmp_path / "project"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", ".venv", ".cache", "report", "__pycache__", ".pytest_cache"))
+
+    def listing():
+        proc = subprocess.run([sys.executable, str(copy / "build.py"), "--list", "--profile", "smoke", "--cache", str(cache)],
+                              cwd=copy, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return {m.group(1): (int(m.group(2)), int(m.group(3)))
+                for m in re.finditer(r"^(\w+)\s+(\d+)/(\d+)\s", proc.stdout, re.M)}
+
+    for folder in ("figures", "templates"):
+        for file in (copy / folder).rglob("*"):
+            if file.is_file():
+                with file.open("a") as f:
+                    f.write("\n% edited\n" if file.suffix in (".tex", ".md") else "\n# edited\n")
+    assert all(cached == total for cached, total in listing().values())
+    with (copy / "experiments" / "adding.py").open("a") as f:
+        f.write("\n# edited\n")
+    after = listing()
+    assert after.pop("adding")[0] == 0
+    assert all(cached == total for cached, total in after.values()), after

@@ -1,0 +1,136 @@
+"""The contract between an experiment and the documents, checked for every experiment in pipeline/registry.py
+(smoke profile): run() is deterministic, figures/NAME.py draws exactly the declared figures, and every
+document renders with this experiment alone, reading only numbers that exist (StrictUndefined).
+A new experiment is covered by registering it, nothing else."""
+import argparse
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import build
+from experiments import Unavailable
+from pipeline import documents, registry
+
+DOCUMENTS = [(t, extra) for _, t, extra in build.DOCUMENTS]
+
+
+def assert_same(a, b, where="result"):
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for k in a:
+            if "seconds" not in k and "price" not in k:   # wall-clock timings are measurements, not results
+                assert_same(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{where}[{i}]")
+    elif isinstance(a, np.ndarray):
+        np.testing.assert_array_equal(a, b, err_msg=where)
+    elif isinstance(a, float) and np.isnan(a):
+        assert np.isnan(b), where
+    else:
+        assert a == b, where
+
+
+def context_for(numbers: dict) -> dict:
+    args = argparse.Namespace(profile="smoke")
+    return dict(profile="smoke", device="cpu", exp=numbers, skipped={}, env=build.environment(args, "cpu"),
+                sections=registry.sections(numbers), constants=build.constants())
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory):
+    """{name: (results, numbers, figure folder)} for every registered experiment, computed once."""
+    torch.set_num_threads(1)
+    out = {}
+    for e in registry.EXPERIMENTS:
+        config = dict(e.compute.PROFILES["smoke"])
+        specs = e.compute.jobs(config) if hasattr(e.compute, "jobs") else [{}]
+        try:
+            if hasattr(e.compute, "prepare"):
+                e.compute.prepare(config)
+            results = [e.compute.run(config, s, "cpu") for s in specs]
+        except Unavailable:
+            out[e.name] = None
+            continue
+        folder = tmp_path_factory.mktemp(e.name)
+        out[e.name] = (config, specs, results, e.presentation.draw(config, results, folder), folder)
+    return out
+
+
+def have(drawn, name):
+    if drawn[name] is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name}: its input data is missing in CI")
+        pytest.skip(f"{name}: input data not available here")
+    return drawn[name]
+
+
+@pytest.mark.parametrize("name", registry.NAMES)
+def test_run_is_deterministic(drawn, name):
+    config, specs, results, _, _ = have(drawn, name)
+    e = registry.BY_NAME[name]
+    assert set(e.compute.PROFILES) == set(registry.PROFILES)
+    assert_same(results[0], e.compute.run(config, specs[0], "cpu"))
+
+
+@pytest.mark.parametrize("name", registry.NAMES)
+def test_draws_exactly_the_declared_figures(drawn, name):
+    _, _, _, numbers, folder = have(drawn, name)
+    declared = set(registry.BY_NAME[name].figures)
+    assert {p.stem for p in folder.glob("*.pdf")} == declared
+    assert {p.stem for p in folder.glob("*.png")} == declared
+    assert isinstance(numbers["budget"], str) and numbers["budget"]
+
+
+@pytest.mark.parametrize("name", registry.NAMES)
+def test_every_document_renders_with_this_experiment_alone(drawn, name):
+    _, _, _, numbers, _ = have(drawn, name)
+    numbers = {**numbers, "seconds": 1.0}
+    feeds = {slot.split(".")[0].split("/")[0] for slot in registry.BY_NAME[name].sections}
+    for template, extra in DOCUMENTS + [("page.md", {})]:
+        latex = template.endswith(".tex")
+        alone = documents.render(template, {**context_for({name: numbers}), **extra}, latex=latex)
+        empty = documents.render(template, {**context_for({}), **extra}, latex=latex)
+        document = Path(template).stem.split("-")[0]
+        if document in feeds or (document == "exercise" and "exercise" in feeds):
+            if extra.get("solutions", True):
+                assert len(alone) > len(empty), f"{name} declares sections for {template} but none rendered"
+
+
+def test_every_slot_in_the_templates_is_declared_and_every_section_exists():
+    import re
+    templates = Path(documents.TEMPLATES)
+    text = "".join(p.read_text() for p in templates.rglob("*") if p.is_file())
+    used = set(re.findall(r'sections\["([^"]+)"\]', text))
+    declared = {slot for e in registry.EXPERIMENTS for slot in e.sections}
+    assert used == declared
+    for e in registry.EXPERIMENTS:
+        for section in (t for ts in e.sections.values() for t in ts):
+            assert (templates / section).is_file(), f"{e.name}: {section} does not exist"
+
+
+def test_templates_name_figures_only_through_the_registry():
+    import re
+    for p in Path(documents.TEMPLATES).rglob("*"):
+        if p.is_file():
+            text = p.read_text()
+            assert not re.search(r"\\includegraphics(\[[^\]]*\])?\{[a-z_0-9]+\.pdf\}", text), p
+            assert "problem_set_07/" not in text, p
+
+
+@pytest.mark.parametrize("name", registry.NAMES)
+def test_build_with_only_this_experiment_compiles_every_document(name, tmp_path, needs_tex):
+    """--only NAME on an empty cache: the documents hold this experiment's sections alone, and they compile."""
+    import json
+
+    from conftest import run_build
+    proc = run_build("--profile", "smoke", "--only", name, "--out", tmp_path / "out", "--cache", tmp_path / "cache")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert set(results["exp"]) <= {name} and set(results["exp"]) | set(results["skipped"]) == set(registry.NAMES)
+    for pdf in ("deck", "exercise", "exercise-student", "report"):
+        assert (tmp_path / "out" / f"{pdf}.pdf").stat().st_size > 1000
