@@ -677,6 +677,8 @@ def fit(ens, sample, *, updates, batch_size, loss, eval_every, test, metric, win
         nan = torch.full((K,), math.nan, dtype=ens.dtype, device=dev)
         train_loss += [nan] * (updates - stopped)
         grad_norm += [nan] * (updates - stopped)
+        if progress is not None:
+            progress.update(updates - stopped)
         rest = [s for s in eval_steps if s > stopped]     # never empty: `updates` is one
         evaluate(rest[0])
         for _ in rest[1:]:          # the models no longer change
