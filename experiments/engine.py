@@ -39,9 +39,11 @@ OMEGA_WEIGHT = {"paper": 4.0, "authors": 2.0}
 ON_BAD_GRADIENT = ("freeze", "authors")
 BAD_NORM = 1e10         # the authors' code does not trust a float32 gradient norm above this (RNN.py line 237)
 
-# tanh(x) = 2 sigmoid(2x) - 1: on this CPU build torch.tanh costs ~3x torch.sigmoid per element. Off by
-# default because it changes the last bits of every tanh-cell number (absolute error ~1e-7 in float32).
-# Read at each forward pass, so it can be switched at any time (benchmarks/trainer.py measures both).
+# tanh(x) = 2 sigmoid(2x) - 1 in the tanh cell's forward, for builds where torch.tanh is much slower than
+# torch.sigmoid. Off by default: it changes the last bits of every tanh-cell number (absolute error ~1e-7
+# in float32; gradients still match autograd, tests/test_engine.py). On this project's CPU build
+# (torch 2.13.0+cpu, AVX512) torch.tanh is no slower than torch.sigmoid and the switch gains nothing
+# (benchmarks/trainer.py: fast_tanh_speedup 0.99). Read at each forward pass.
 FAST_TANH = False
 
 
