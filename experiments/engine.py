@@ -224,7 +224,9 @@ _ACT_BACKWARD = {"tanh": lambda d, h, out: _tanh_bw(d, h, grad_input=out),
 # ----------------------------------------------------------------------------- the ensemble
 
 class Ensemble:
-    """K independent RNNs of one shape trained as one batched computation (leading model dim K)."""
+    """K independent RNNs of one shape trained as one batched computation (leading model dim K).
+    omega_form: "paper" (omega_penalty) or "authors" (omega_penalty_authors); on_bad_gradient: "freeze" or
+    "authors" (see ON_BAD_GRADIENT). The defaults are the engine's behaviour before these options existed."""
 
     def __init__(self, cell, n_in, n_hidden, n_out, members, optimizer="sgd", momentum=0.0,
                  output="last", device="cpu", dtype=torch.float32, omega_form="paper", on_bad_gradient="freeze"):
@@ -414,7 +416,7 @@ class Ensemble:
             # W <- W - lr * 0.02 W (a shrink) with 0 for the other parameters, and training goes on.
             # Their check sits inside `if clipstyle == 'rescale'`: unclipped members keep the freeze.
             bad_norm = ~torch.isfinite(norm) | (norm > BAD_NORM)
-            shrink = bad_norm & torch.isfinite(self.clip) & ~before
+            shrink = bad_norm & torch.isfinite(self.clip) & ~before & ~self.done
             if shrink.any():
                 g = torch.where(shrink[:, None], torch.zeros((), dtype=self.dtype, device=self.device), self.grad)
                 gW = self._view(g, "Wcat")[..., :self.n_hidden]
