@@ -4,7 +4,7 @@
 
 Cases are interleaved (A, B, A, B, ...) so that a change in machine load hits both sides; each time
 is the median over repetitions after a warm-up. The last line is machine-readable:
-    ratios: rnn_speedup=A roofline_fraction=B ensemble_speedup=C lstm_speedup=D
+    ratios: rnn_speedup=A roofline_fraction=B ensemble_speedup=C lstm_speedup=D fast_tanh_speedup=E
 """
 import argparse
 import os
@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from experiments import engine  # noqa: E402
 from experiments.engine import Ensemble, Member, set_flush_denormal  # noqa: E402
 
 
@@ -120,6 +121,20 @@ def main():
     rows.append(("16 x tanh RNN n=50 B=20 T=100", "Ensemble K=16", t["batched"], ratios["ensemble_speedup"], None))
     rows.append(("16 x tanh RNN n=50 B=20 T=100", "16 x K=1 in turn", t["sequential"], 1.0, None))
 
+    # 2b. the same ensemble step with tanh computed as 2 sigmoid(2x) - 1 (engine.FAST_TANH), per member
+    fast = Ensemble("tanh", n_in, n, n_out, members, device=dev)
+
+    def with_tanh(ens, on):
+        def step():
+            engine.FAST_TANH = on
+            ens.train_step(xk, yk, "ce")
+        return step
+    t = timed({"torch.tanh": with_tanh(batched, False), "fast": with_tanh(fast, True)}, reps * 3, dev)
+    engine.FAST_TANH = False
+    ratios["fast_tanh_speedup"] = t["torch.tanh"] / t["fast"]
+    rows.append(("per member of 16, n=50 T=100", "FAST_TANH=True", t["fast"] / K, ratios["fast_tanh_speedup"], None))
+    rows.append(("per member of 16, n=50 T=100", "torch.tanh", t["torch.tanh"] / K, 1.0, None))
+
     # 3. LSTM, 100 units, batch 128, 784 steps
     T, B, n, n_in, n_out = 784, 128, 100, 1, 10
     ens = Ensemble("lstm", n_in, n, n_out, [Member(0, lr=1e-4)], device=dev)
@@ -137,9 +152,10 @@ def main():
     for case, impl, sec, speed, gf in rows:
         sp = "" if speed is None else f"{speed:.2f}x"
         g = "" if gf is None else f"{gf:.1f}"
-        print(f"| {case:32s} | {impl:16s} | {sec * 1e3:9.1f} | {sp:>7s} | {g:>7s} |")
+        print(f"| {case:32s} | {impl:16s} | {sec * 1e3:9.2f} | {sp:>7s} | {g:>7s} |")
     print("ratios: " + " ".join(f"{k}={ratios[k]:.2f}" for k in
-                                ("rnn_speedup", "roofline_fraction", "ensemble_speedup", "lstm_speedup")))
+                                ("rnn_speedup", "roofline_fraction", "ensemble_speedup", "lstm_speedup",
+                                 "fast_tanh_speedup")))
 
 
 if __name__ == "__main__":

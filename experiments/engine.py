@@ -20,13 +20,31 @@ import numpy as np
 import torch
 
 __all__ = ["Member", "Ensemble", "fit", "set_flush_denormal", "init_recurrent", "clip_by_global_norm",
-           "omega_penalty", "CELLS", "INITS", "OPTIMIZERS"]
+           "omega_penalty", "omega_penalty_authors", "CELLS", "INITS", "OPTIMIZERS", "OMEGA_FORMS",
+           "OMEGA_WEIGHT", "ON_BAD_GRADIENT"]
 
 CELLS = ("tanh", "sigmoid", "relu", "linear", "lstm")
 INITS = ("gaussian", "orthogonal", "identity", "sparse")
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 _OMEGA_EPS = 1e-20      # ||dE/dh||^2 below this: the Omega term is masked (as in Pascanu et al.'s code)
 DATA_CHUNK = 50         # fit() draws this many batches per sample() call; part of the data stream's definition
+
+# Omega as the paper's text writes it, or as the authors' code computes it (pascanur/trainingRNNs, RNN.py
+# lines 194-217): see omega_penalty / omega_penalty_authors. The weight each form was used with: the
+# paper's Fig. 7 text gives 4 (unverified), the authors' script sets state['alpha'] = 2. (RNN.py line 467).
+OMEGA_FORMS = ("paper", "authors")
+OMEGA_WEIGHT = {"paper": 4.0, "authors": 2.0}
+# What a member does when its gradient norm is not usable: "freeze" (stop it, count it diverged) or
+# "authors" (RNN.py lines 234-243: replace the step by 0.02 W on W and 0 elsewhere, and train on).
+ON_BAD_GRADIENT = ("freeze", "authors")
+BAD_NORM = 1e10         # the authors' code does not trust a float32 gradient norm above this (RNN.py line 237)
+
+# tanh(x) = 2 sigmoid(2x) - 1 in the tanh cell's forward, for builds where torch.tanh is much slower than
+# torch.sigmoid. Off by default: it changes the last bits of every tanh-cell number (absolute error ~1e-7
+# in float32; gradients still match autograd, tests/test_engine.py). On this project's CPU build
+# (torch 2.13.0+cpu, AVX512) torch.tanh is no slower than torch.sigmoid and the switch gains nothing
+# (benchmarks/trainer.py: fast_tanh_speedup 0.99). Read at each forward pass.
+FAST_TANH = False
 
 
 def set_flush_denormal():
@@ -136,6 +154,28 @@ def omega_penalty(W, a, delta, batch, keep=None):
     return omega, torch.bmm(a.transpose(1, 2), v * coef[..., None])
 
 
+def omega_penalty_authors(W, a, delta, eps=_OMEGA_EPS):
+    """Omega as the authors' code computes it (pascanur/trainingRNNs, RNN.py lines 194-210):
+        mean over the (transition, example) pairs with ||delta||^2 >= 1e-20 of (||a W||^2 / ||delta||^2 - 1)^2,
+    squared norms, a mean rather than the paper's sum over k / B, and the h_0 -> h_1 transition included
+    (their d_ht[1:] runs over dC/dh_1 .. dC/dh_T). Arguments as omega_penalty: a = delta * f' (rows over
+    transitions x batch), delta = dE/dh_{k+1}; both constants, only the direct dependence on W counts.
+    Returns (Omega (K,), dOmega/dW (K, n, n))."""
+    v = torch.bmm(a, W)
+    nv2 = (v * v).sum(-1)
+    nd2 = (delta * delta).sum(-1)
+    mask = nd2 >= eps
+    nd2 = nd2.clamp_min(eps)
+    zero = torch.zeros((), dtype=W.dtype, device=W.device)
+    r = torch.where(mask, nv2 / nd2 - 1, zero)
+    # theirs divides by the number of unmasked pairs (0/0 = NaN if none; we give 0 then)
+    count = mask.sum(1).clamp_min(1).to(W.dtype)
+    omega = (r * r).sum(1) / count
+    # d/dv (||v||^2/||d||^2 - 1)^2 = 4 r v / ||d||^2; v = a W  =>  dW = a^T (d/dv)
+    coef = 4 * r / (nd2 * count[:, None])
+    return omega, torch.bmm(a.transpose(1, 2), v * coef[..., None])
+
+
 def _loss_and_grad(z, y, kind, need_grad=True):
     """z: (K, M, n_out) outputs, y: (K, M) int targets (-100 = ignored) or (K, M, n_out) floats.
     Returns (sum of per-item losses (K,), item count (K,), dsum/dz or None)."""
@@ -166,6 +206,11 @@ _ACT = {"tanh": lambda p, h: torch.tanh(p, out=h), "sigmoid": lambda p, h: torch
         "relu": lambda p, h: torch.clamp_min(p, 0, out=h), "linear": lambda p, h: h.copy_(p)}
 
 
+def _fast_tanh(p, h, minus_one):
+    # p already holds 2 * pre (the forward multiplies the weights by 2 instead: exact in floating point)
+    torch.add(minus_one, torch.sigmoid(p, out=p), alpha=2, out=h)
+
+
 _tanh_bw = torch.ops.aten.tanh_backward.grad_input          # d * (1 - y^2), y = tanh(pre)
 _sigmoid_bw = torch.ops.aten.sigmoid_backward.grad_input    # d * y (1 - y)
 _threshold_bw = torch.ops.aten.threshold_backward.grad_input   # d * (y > 0)
@@ -179,16 +224,23 @@ _ACT_BACKWARD = {"tanh": lambda d, h, out: _tanh_bw(d, h, grad_input=out),
 # ----------------------------------------------------------------------------- the ensemble
 
 class Ensemble:
-    """K independent RNNs of one shape trained as one batched computation (leading model dim K)."""
+    """K independent RNNs of one shape trained as one batched computation (leading model dim K).
+    omega_form: "paper" (omega_penalty) or "authors" (omega_penalty_authors); on_bad_gradient: "freeze" or
+    "authors" (see ON_BAD_GRADIENT). The defaults are the engine's behaviour before these options existed."""
 
     def __init__(self, cell, n_in, n_hidden, n_out, members, optimizer="sgd", momentum=0.0,
-                 output="last", device="cpu", dtype=torch.float32):
+                 output="last", device="cpu", dtype=torch.float32, omega_form="paper", on_bad_gradient="freeze"):
         if cell not in CELLS:
             raise ValueError(f"unknown cell {cell!r}; expected one of {CELLS}")
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {OPTIMIZERS}")
         if output not in ("last", "every"):
             raise ValueError("output must be 'last' or 'every'")
+        if omega_form not in OMEGA_FORMS:
+            raise ValueError(f"unknown omega_form {omega_form!r}; expected one of {OMEGA_FORMS}")
+        if on_bad_gradient not in ON_BAD_GRADIENT:
+            raise ValueError(f"unknown on_bad_gradient {on_bad_gradient!r}; expected one of {ON_BAD_GRADIENT}")
+        self.omega_form, self.on_bad_gradient = omega_form, on_bad_gradient
         self.members = list(members)
         self.K = K = len(self.members)
         self.cell, self.n_in, self.n_hidden, self.n_out = cell, n_in, n_hidden, n_out
@@ -227,6 +279,8 @@ class Ensemble:
             self.opt_state["v"] = torch.zeros(K, P, **kw)
         self.step = 0                                                    # updates done
         self.diverged = torch.zeros(K, dtype=torch.bool, device=self.device)
+        self.done = torch.zeros(K, dtype=torch.bool, device=self.device)     # stopped by fit's success check
+        self.bad_steps = torch.zeros(K, dtype=torch.long, device=self.device)   # authors' replacement steps taken
         self._diverged_step = torch.full((K,), -1, dtype=torch.long, device=self.device)
         self._bufs = {}
 
@@ -256,7 +310,8 @@ class Ensemble:
 
     def state_dict(self):
         return {"flat": self.flat.clone(), "opt_state": {k: v.clone() for k, v in self.opt_state.items()},
-                "step": self.step, "diverged": self.diverged.clone(), "diverged_step": self._diverged_step.clone()}
+                "step": self.step, "diverged": self.diverged.clone(), "diverged_step": self._diverged_step.clone(),
+                "done": self.done.clone(), "bad_steps": self.bad_steps.clone()}
 
     def load_state_dict(self, sd):
         self.flat.copy_(sd["flat"])
@@ -265,6 +320,9 @@ class Ensemble:
         self.step = sd["step"]
         self.diverged.copy_(sd["diverged"])
         self._diverged_step.copy_(sd["diverged_step"])
+        if "done" in sd:        # absent in state dicts saved before these existed
+            self.done.copy_(sd["done"])
+            self.bad_steps.copy_(sd["bad_steps"])
 
     def _x(self, x):
         x = torch.as_tensor(x, dtype=self.dtype, device=self.device)
@@ -309,7 +367,13 @@ class Ensemble:
         mm, Zs, Wt = (torch.mm if self.K == 1 else torch.bmm), self._steps(Z), self._mat(self.Wcat).transpose(-1, -2)
         K, B = self.K, x.shape[-2]
         if self.cell != "lstm":
-            act, pre = _ACT[self.cell], self._mat(self._buf("pre", (K, B, n)))
+            pre = self._mat(self._buf("pre", (K, B, n)))
+            if self.cell == "tanh" and FAST_TANH:
+                Wt2, minus_one = Wt * 2, torch.tensor(-1.0, dtype=self.dtype, device=self.device)
+                for t in range(T):
+                    _fast_tanh(mm(Zs[t], Wt2, out=pre), Zs[t + 1][..., :n], minus_one)
+                return Z
+            act = _ACT[self.cell]
             for t in range(T):
                 act(mm(Zs[t], Wt, out=pre), Zs[t + 1][..., :n])
             return Z
@@ -347,9 +411,22 @@ class Ensemble:
         # a member whose loss or gradient is not finite is frozen from now on
         before = self.diverged
         bad = ~(torch.isfinite(loss_v) & torch.isfinite(norm))
+        if self.on_bad_gradient == "authors":
+            # RNN.py 234-243: with clipping on, a norm that is NaN, Inf or > 1e10 makes the step
+            # W <- W - lr * 0.02 W (a shrink) with 0 for the other parameters, and training goes on.
+            # Their check sits inside `if clipstyle == 'rescale'`: unclipped members keep the freeze.
+            bad_norm = ~torch.isfinite(norm) | (norm > BAD_NORM)
+            shrink = bad_norm & torch.isfinite(self.clip) & ~before & ~self.done
+            if shrink.any():
+                g = torch.where(shrink[:, None], torch.zeros((), dtype=self.dtype, device=self.device), self.grad)
+                gW = self._view(g, "Wcat")[..., :self.n_hidden]
+                gW.copy_(torch.where(shrink[:, None, None], 0.02 * self.W, gW))
+                self.grad.copy_(g)
+                self.bad_steps += shrink
+            bad = bad & ~shrink
         self._diverged_step = torch.where(bad & ~before, self.step, self._diverged_step)
         self.diverged = before | bad
-        self._update(~self.diverged)
+        self._update(~self.diverged & ~self.done)
         self.step += 1
         nan = torch.full_like(loss_v, math.nan)
         omega = torch.where(self.omega > 0, omega, torch.zeros_like(omega))
@@ -437,7 +514,12 @@ class Ensemble:
             zero = torch.zeros((), dtype=self.dtype, device=self.device)
             DH[:, s:T - 1] += torch.where(keep[..., None], torch.bmm(a, self.W), zero).view(K, T - 1 - s, B, n)
             if self.use_omega:
-                omega, gO = omega_penalty(self.W, a, DH[:, s + 1:].reshape(K, -1, n), B, keep)
+                if self.omega_form == "paper":
+                    omega, gO = omega_penalty(self.W, a, DH[:, s + 1:].reshape(K, -1, n), B, keep)
+                else:
+                    # every step that gets gradient, h_s -> h_{s+1} too: theirs (no truncation) has h_0 -> h_1
+                    omega, gO = omega_penalty_authors(self.W, D[:, s:].reshape(K, -1, n),
+                                                      DH[:, s:].reshape(K, -1, n))
                 g["W"].add_(gO * self.omega[:, None, None])
         dEdh = torch.linalg.vector_norm(DH, dim=-1).mean(-1) if record_dEdh else None
         return total / count, dEdh, omega
@@ -520,10 +602,18 @@ class Ensemble:
 # ----------------------------------------------------------------------------- training loop
 
 def fit(ens, sample, *, updates, batch_size, loss, eval_every, test, metric, window=None,
-        dEdh_every=None, progress=None, eval_batch_size=None):
+        dEdh_every=None, progress=None, eval_batch_size=None, check=None, check_every=20):
     """Train `ens` for `updates` SGD steps on batches from `sample(rng, n) -> (x (T,n,n_in), y)`.
     Member k draws from its own np.random.default_rng(seed), DATA_CHUNK batches per call, so its data
-    does not depend on the ensemble it is in. Records are numpy, NaN after a member diverged."""
+    does not depend on the ensemble it is in. Records are numpy, NaN after a member diverged.
+
+    check: optional `check(ens) -> (K,) bools`, "has member k succeeded?", on data of its own (the
+    authors test on fresh sequences). As in the authors' loop (RNN.py lines 342 and 400-412: their update
+    counter n starts at 0, the test runs when n % checkFreq == 0 and n > 0, and success ends the run) it runs
+    after the update with 0-based index i whenever i > 0 and i % check_every == 0; a member that succeeds
+    is frozen and "success_at" records the updates it had (i + 1). Once every member has succeeded or
+    diverged the rest of the updates are skipped: their train records are NaN and the remaining test
+    evaluations repeat the last one (the models no longer change). Off by default."""
     t0 = time.perf_counter()
     K, dev = ens.K, ens.device
     seeds = [m.seed for m in ens.members]
@@ -557,9 +647,14 @@ def fit(ens, sample, *, updates, batch_size, loss, eval_every, test, metric, win
         test_err.append(e)
 
     chunk = None
+    success_at = [None] * K
+    stopped = None          # update index at which all members had finished (check only)
     for i in range(updates):
         if i in eval_set:
             evaluate(i)
+        if check is not None and bool((ens.done | ens.diverged).all()):
+            stopped = i
+            break
         j = i % DATA_CHUNK
         if j == 0:
             chunk = draw()
@@ -572,9 +667,27 @@ def fit(ens, sample, *, updates, batch_size, loss, eval_every, test, metric, win
         if rec:
             dEdh_steps.append(i)
             dEdh.append(r["dEdh"])
+        if check is not None and i > 0 and i % check_every == 0:
+            ok = torch.as_tensor(np.asarray(check(ens), dtype=bool), device=dev)
+            new = ok & ~ens.done & ~ens.diverged
+            for k in torch.nonzero(new).flatten().tolist():
+                success_at[k] = i + 1
+            ens.done |= new
         if progress is not None:
             progress.update(1)
-    evaluate(updates)
+    if stopped is None:
+        evaluate(updates)
+    else:
+        nan = torch.full((K,), math.nan, dtype=ens.dtype, device=dev)
+        train_loss += [nan] * (updates - stopped)
+        grad_norm += [nan] * (updates - stopped)
+        if progress is not None:
+            progress.update(updates - stopped)
+        rest = [s for s in eval_steps if s > stopped]     # never empty: `updates` is one
+        evaluate(rest[0])
+        for _ in rest[1:]:          # the models no longer change
+            test_loss.append(test_loss[-1])
+            test_err.append(test_err[-1])
 
     def stack(xs, shape):
         return torch.stack(xs, 1).cpu().numpy() if xs else np.zeros(shape)
@@ -582,4 +695,6 @@ def fit(ens, sample, *, updates, batch_size, loss, eval_every, test, metric, win
             "test_error": np.stack(test_err, 1), "train_loss": stack(train_loss, (K, 0)),
             "grad_norm": stack(grad_norm, (K, 0)), "diverged_at": ens.diverged_at,
             "dEdh_steps": dEdh_steps, "dEdh": stack(dEdh, (K, 0, 0)),
-            "seconds": time.perf_counter() - t0}
+            "seconds": time.perf_counter() - t0,
+            **({"success_at": success_at, "stopped_at": stopped} if check is not None else {}),
+            **({"bad_steps": ens.bad_steps.tolist()} if ens.on_bad_gradient == "authors" else {})}

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from experiments.engine import (INITS, Ensemble, Member, clip_by_global_norm, fit, init_recurrent,
-                                omega_penalty)
+                                omega_penalty, omega_penalty_authors)
 
 torch.set_num_threads(1)
 PLAIN = ("tanh", "sigmoid", "relu", "linear")
@@ -384,3 +384,151 @@ def test_per_member_batches_and_evaluate():
     t = ens.train_step(x, y, "ce")
     assert torch.allclose(t["loss"], whole["loss"])
     assert ens.hidden_states(x[0]).shape == (K, T, B, 6)
+
+
+# ------------------------------------------------------------------ the authors' code (pascanur/trainingRNNs)
+
+def their_omega(W_hh, d_ht, ht, bound=1e-20):
+    """RNN.py lines 197-209 (tanh branch), transcribed to numpy. Their row convention:
+    h_t = tanh(h_{t-1} W_hh + u_t W_uh + b), so W_hh is our W transposed. d_ht: (T+1, B, n) total
+    dC/dh_0..dC/dh_T; ht: (T, B, n) = h_1..h_T."""
+    tmp_x = d_ht[1:] * (1 - ht ** 2)
+    sh0, sh1, sh2 = tmp_x.shape
+    tmp_x = tmp_x.reshape((sh0 * sh1, sh2))
+    tmp_x = np.dot(tmp_x, W_hh.T)
+    tmp_x = (tmp_x.reshape((sh0, sh1, sh2)) ** 2).sum(2)
+    tmp_y = (d_ht[1:] ** 2).sum(2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tmp_reg = (np.where(tmp_y >= bound, tmp_x / tmp_y, 1) - 1.) ** 2
+    n_elems = np.mean(tmp_y >= bound, axis=1)
+    return tmp_reg.mean(1).sum() / n_elems.sum()
+
+
+def their_omega_grad(W_hh, d_ht, ht, eps=1e-6):
+    """TT.grad(tmp_reg, W_hh) with d_ht and ht held constant, by central differences."""
+    g = np.zeros_like(W_hh)
+    for i, j in np.ndindex(*W_hh.shape):
+        Wp, Wm = W_hh.copy(), W_hh.copy()
+        Wp[i, j] += eps
+        Wm[i, j] -= eps
+        g[i, j] = (their_omega(Wp, d_ht, ht) - their_omega(Wm, d_ht, ht)) / (2 * eps)
+    return g
+
+
+def test_omega_authors_matches_their_code_on_random_inputs():
+    rng = np.random.default_rng(0)
+    T, B, n = 6, 4, 5
+    W_hh = rng.standard_normal((n, n))
+    ht = np.tanh(rng.standard_normal((T, B, n)))
+    d_ht = rng.standard_normal((T + 1, B, n))
+    d_ht[3, 2] = 0           # a masked (step, example) pair
+    W = torch.tensor(W_hh.T)[None]
+    a = torch.tensor(d_ht[1:] * (1 - ht ** 2)).reshape(1, T * B, n)
+    om, gW = omega_penalty_authors(W, a, torch.tensor(d_ht[1:]).reshape(1, T * B, n))
+    assert abs(om.item() - their_omega(W_hh, d_ht, ht)) < 1e-12 * their_omega(W_hh, d_ht, ht)
+    np.testing.assert_allclose(gW[0].numpy(), their_omega_grad(W_hh, d_ht, ht).T, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("output", ["last", "every"])
+def test_engine_omega_authors_matches_their_code(output):
+    # the engine's Omega and alpha * dOmega/dW inside a full training step, against their formula on the
+    # hidden states and dE/dh of a plain autograd run
+    T, B, n_in, n, n_out, alpha = 9, 4, 2, 6, 3, 2.0
+    members = [Member(0, omega=alpha, init="sparse", rec_scale=0.95, sparse_k=3, in_std=0.5, out_std=0.5),
+               Member(1, omega=alpha, init="gaussian", rec_scale=0.5, in_std=0.5, out_std=0.5)]
+    ens = Ensemble("tanh", n_in, n, n_out, members, output=output, dtype=torch.float64, omega_form="authors")
+    x, y = data(T, B, n_in, n_out, output, "ce", seed=4)
+    before = [v.clone() for v in ens.views(ens.flat).values()]
+    hs = ens.hidden_states(x).numpy()
+    r = ens.train_step(x, y, "ce")
+    for k in range(len(members)):
+        _, _, g, dh = reference("tanh", [p[k] for p in before], x, y, "ce", output)
+        d_ht = np.concatenate([np.zeros((1, B, n)), torch.stack(dh).numpy()])   # dC/dh_0 is never read
+        W_hh = before[0][k].numpy().T
+        want = their_omega(W_hh, d_ht, hs[k])
+        assert abs(r["omega"][k].item() - want) <= 1e-9 * want
+        gW = g[:n * n].reshape(n, n).numpy() + alpha * their_omega_grad(W_hh, d_ht, hs[k]).T
+        np.testing.assert_allclose(ens.views(ens.grad)["W"][k].numpy(), gW, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(ens.views(ens.grad)["U"][k].numpy().ravel(),
+                                   g[-n_out * n - n_out:-n_out].numpy(), rtol=1e-9)
+
+
+def test_authors_bad_gradient_step():
+    # RNN.py 234-243: a NaN/Inf/>1e10 norm makes the step W <- W - lr * 0.02 W, zero elsewhere, and the run
+    # goes on; unclipped members keep the freeze (their check sits under clipstyle == 'rescale')
+    members = [Member(0, lr=0.1, clip=1.0), Member(1, lr=0.1, clip=1.0), Member(2, lr=0.1)]
+    ens = Ensemble("tanh", 2, 6, 3, members, on_bad_gradient="authors")
+    twin = Ensemble("tanh", 2, 6, 3, members)                       # the default: freeze
+    x, y = data(10, 4, 2, 3, "last", "ce", K=3)
+    x = x.float()
+    poisoned = x.clone()
+    poisoned[0, 0, 0, 0] = poisoned[2, 0, 0, 0] = math.inf          # members 0 and 2 only
+    before = ens.flat.clone()
+    ens.train_step(poisoned, y, "ce")
+    twin.train_step(poisoned, y, "ce")
+    want = before[0].clone()
+    W = ens._view(want[None], "Wcat")[0, :, :6]
+    W.sub_((0.02 * W) * ens.lr[0])
+    assert torch.equal(ens.flat[0], want)
+    assert torch.equal(ens.flat[1], twin.flat[1])                   # the other members: as without the option
+    assert torch.equal(ens.flat[2], before[2])
+    assert ens.diverged.tolist() == [False, False, True] and ens.bad_steps.tolist() == [1, 0, 0]
+    assert twin.diverged.tolist() == [True, False, True]
+    r = ens.train_step(x, y, "ce")                                  # member 0 trains on
+    assert torch.isfinite(r["loss"][0]) and not torch.equal(ens.flat[0], want)
+    assert torch.equal(ens.flat[2], before[2]) and ens.bad_steps.tolist() == [1, 0, 0]
+    # a finite norm above 1e10 is bad too (freeze mode clips it as usual)
+    huge = [Member(0, lr=0.1, clip=1.0, out_std=1e12), Member(1, lr=0.1, clip=1.0)]
+    ens, twin = Ensemble("tanh", 2, 6, 3, huge, on_bad_gradient="authors"), Ensemble("tanh", 2, 6, 3, huge)
+    V0 = ens.V[0].clone()
+    r = ens.train_step(x[0], y[0], "ce")
+    twin.train_step(x[0], y[0], "ce")
+    assert 1e10 < r["grad_norm"][0] < math.inf and ens.bad_steps.tolist() == [1, 0]
+    assert torch.equal(ens.V[0], V0) and not torch.equal(twin.V[0], V0)       # twin: an ordinary clipped step
+    assert not twin.diverged.any() and torch.equal(ens.flat[1], twin.flat[1])
+
+
+def test_fit_success_check():
+    members = [Member(0, lr=0.1), Member(1, lr=0.1), Member(2, lr=0.1)]
+    seen = []
+
+    def check(ens):                     # member 2 succeeds at the first check, member 0 at the second
+        seen.append(ens.step)
+        return [len(seen) >= 2, False, True]
+
+    ens = Ensemble("tanh", 2, 8, 4, members)
+    out = fit(ens, sample, updates=70, batch_size=5, loss="ce", eval_every=25, test=TEST, metric=error,
+              check=check, check_every=20)
+    # as RNN.py: the counter n starts at 0 and the check runs when n % 20 == 0 and n > 0
+    assert seen == [21, 41, 61] and out["success_at"] == [41, None, 21] and out["stopped_at"] is None
+    # a member that succeeded is frozen: its parameters are those after its success update
+    for k, steps in [(2, 21), (0, 41)]:
+        short = Ensemble("tanh", 2, 8, 4, members)
+        fit(short, sample, updates=steps, batch_size=5, loss="ce", eval_every=25, test=TEST, metric=error)
+        assert torch.equal(ens.flat[k], short.flat[k])
+    assert not torch.equal(ens.flat[1], short.flat[1])       # member 1 trained on to 70
+    # without the check: the same records up to the first success (the option changes nothing else)
+    plain = run(members, updates=70)
+    np.testing.assert_array_equal(out["train_loss"][:, :21], plain["train_loss"][:, :21])
+    # once every member has finished, the remaining updates are skipped
+    ens = Ensemble("tanh", 2, 8, 4, members)
+    bar = Counter()
+    out = fit(ens, sample, updates=70, batch_size=5, loss="ce", eval_every=25, test=TEST, metric=error,
+              check=lambda e: [True] * 3, check_every=20, progress=bar)
+    assert out["success_at"] == [21] * 3 and out["stopped_at"] == 21 and bar.n == 70
+    assert out["train_loss"].shape == (3, 70) and np.isnan(out["train_loss"][:, 21:]).all()
+    assert out["test_error"].shape == (3, 4) and np.array_equal(out["test_error"][:, 2], out["test_error"][:, 3])
+
+
+@pytest.mark.parametrize("dtype, tol", [(torch.float64, 1e-9), (torch.float32, 1e-4)])
+def test_fast_tanh_matches_autograd(monkeypatch, dtype, tol):
+    import experiments.engine as engine
+    monkeypatch.setattr(engine, "FAST_TANH", True)
+    for output, loss, window in [("last", "ce", None), ("every", "ce", 4), ("last", "mse", 5)]:
+        check_against_reference("tanh", "orthogonal", output, loss, window, dtype, tol)
+    # only the last bits differ from torch.tanh
+    x, _ = data(30, 8, 2, 3, "last", "ce")
+    ens = Ensemble("tanh", 2, 16, 3, [Member(0, init="orthogonal", rec_scale=1.0)])
+    fast = ens.hidden_states(x.float())
+    monkeypatch.setattr(engine, "FAST_TANH", False)
+    assert (fast - ens.hidden_states(x.float())).abs().max() < 1e-6

@@ -223,3 +223,40 @@ def test_test_batches():
     assert [c[0].shape[1] for c in chunks] == [1000, 1000, 500]
     again = list(tasks.test_batches("random_permutation", 20, n=2500, seed=1, chunk=1000))
     assert all(np.array_equal(a[0], b[0]) for a, b in zip(chunks, again))
+
+
+def test_noiseless_memorization_authors_targets():
+    n_pos, n_val, length, n = tasks.MEM_POSITIONS, tasks.MEM_VALUES, 30, 500
+    x, y = tasks.noiseless_memorization(rng(8), n, length, targets="authors")
+    x0, y0 = tasks.noiseless_memorization(rng(8), n, length)
+    np.testing.assert_array_equal(x, x0)                       # the same sequences, only the targets differ
+    # memorization.py MemTask.generate (lines 55-76), transcribed, from the same stored symbols
+    T = length + 2 * n_pos
+    data = x[:n_pos]
+    input_data = np.zeros((T, n, n_val + 2), dtype=np.float32)
+    targ_data = np.zeros((T, n, n_val + 1), dtype=np.float32)
+    targ_data[:-n_pos, :, -1] = 1
+    input_data[n_pos:, :, -2] = 1
+    input_data[length + n_pos, :, -2] = 0
+    input_data[length + n_pos, :, -1] = 1
+    input_data[:n_pos, :, :] = data
+    targ_data[-n_pos:, :, :] = data[:, :, :-1]
+    np.testing.assert_array_equal(x, input_data)
+    np.testing.assert_array_equal(y, targ_data.argmax(-1))
+    assert np.array_equal(y[-n_pos:], y0[-n_pos:]) and np.all(y[:-n_pos] == n_val)
+    # their error (report == 'all', RNN.py line 280): any wrong step, blank steps included
+    task = TASKS["noiseless_memorization_authors"]
+    assert task.n_out == n_val + 1 and task.sample.keywords == {"targets": "authors"}
+    perfect = np.eye(task.n_out)[y[:, :6]]
+    assert not task.error(perfect, y[:, :6]).any()
+    pred = perfect.copy()
+    pred[3, 4] = np.roll(pred[3, 4], 1)                        # a blank step wrong
+    np.testing.assert_array_equal(task.error(pred, y[:, :6]), [0, 0, 0, 0, 1, 0])
+    with pytest.raises(ValueError):
+        tasks.noiseless_memorization(rng(), 3, 5, targets="blank")
+
+
+def test_authors_success_threshold():
+    # RNN.py stops a run only at error < .0001 percent: no wrong sequence among 10,000
+    assert tasks.success(0.0, tasks.AUTHORS_SUCCESS) and not tasks.success(1e-4, tasks.AUTHORS_SUCCESS)
+    assert tasks.success(1e-4)
