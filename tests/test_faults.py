@@ -242,3 +242,49 @@ def test_a_second_build_into_the_same_folder_waits_for_the_first(tmp_path):
     # once free, the lock is taken without a message
     again = subprocess.run([sys.executable, "-c", hold, str(out), "0"], capture_output=True, text=True, timeout=60)
     assert again.stdout.splitlines() == ["locked", "released"]
+
+
+# --------------------------------------------------------------------------- LaTeX errors name the template line
+
+def test_a_latex_error_in_a_frame_of_an_included_template_names_the_template_line(tmp_path, monkeypatch, needs_tex):
+    from pipeline import documents
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "main.tex").write_text("\\documentclass{beamer}\n\\begin{document}\n"
+                                        "\\BLOCK{include 'part.tex'}\n\\end{document}\n")
+    (templates / "part.tex").write_text(textwrap.dedent(r"""
+        \begin{frame}{A frame}
+          a value: \VAR{x}
+          text $y$ here \brokenmacro{} and more
+          last line of the frame
+        \end{frame}
+    """).lstrip())
+    monkeypatch.setattr(documents, "TEMPLATES", templates)
+    build = tmp_path / "build"
+    build.mkdir()
+    tex = build / "main.tex"
+    tex.write_text(documents.render("main.tex", {"x": 1.5}))
+    with pytest.raises(documents.DocumentError) as e:
+        documents.compile_pdf(tex, tmp_path, 0)
+    message = str(e.value)
+    assert f"{tex}:5: Undefined control sequence \\brokenmacro" in message, message  # not the \end{frame} line
+    assert f"template {templates / 'part.tex'}:3: text $y$ here \\brokenmacro{{}} and more" in message, message
+    assert len(message.splitlines()) == 1
+
+
+def test_template_line_markers_change_nothing_tex_sees():
+    from pipeline import documents
+    source = documents._MarkingLoader(documents.TEMPLATES).get_source(None, "deck/derivation.tex")[0]
+    original = (documents.TEMPLATES / "deck" / "derivation.tex").read_text()
+    assert [documents.MARKER.sub("", line).rstrip() for line in source.split("\n")] == \
+           [line.rstrip() for line in original.split("\n")]
+
+
+def test_nan_is_a_dash_and_a_warning():
+    from pipeline import documents
+    documents.WARNINGS.clear()
+    assert documents.num(float("nan")) == "—" and documents.percent(np.float32("nan")) == "—"
+    assert documents.num(np.float32("nan")) == "—" and str(documents.tex_num(float("nan"))) == "—"
+    assert documents.percent(0.25) == "25.0\\%" and documents.num(float("inf")) == "∞"
+    assert len(documents.WARNINGS) == 1 and "NaN" in documents.WARNINGS[0]
+    documents.WARNINGS.clear()
