@@ -181,6 +181,7 @@ def _check_shape(value, shape: dict, file: Path):
 class Cache:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
+        self.unwritable = None  # the OSError of the first store that failed, if any
 
     def path(self, name: str, key: str) -> Path:
         return self.folder / name / f"{key}.entry"
@@ -239,6 +240,19 @@ class Cache:
             Path(tmp).unlink(missing_ok=True)
             raise
         return file
+
+    def try_store(self, name: str, key: str, value, log=print) -> bool:
+        """store(), except that a cache that cannot be written (read-only, disk full) costs one warning per
+        build instead of the value: the caller goes on with the value in memory, the next build recomputes it."""
+        try:
+            self.store(name, key, value)
+            return True
+        except OSError as e:
+            if self.unwritable is None:
+                log(f"warning: cannot write to the cache {self.folder} ({e.strerror or e}); results of this "
+                    f"build are kept in memory only and will be recomputed next time")
+            self.unwritable = e
+            return False
 
     def discard(self, name: str, key: str):
         self.path(name, key).unlink(missing_ok=True)

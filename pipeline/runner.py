@@ -163,19 +163,11 @@ def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, sche
                 results[plan.name][job.index] = e
             todo = [(p, j) for p, j in todo if p is not plan]
 
-    unwritable = []
-
     def finish(plan, job, result, seconds):
         job.seconds = seconds
         results[plan.name][job.index] = result
         if not isinstance(result, Exception):  # a missing input or a failure is not a result: ask again next time
-            try:
-                cache.store(plan.name, job.key, {"result": result, "seconds": seconds})
-            except OSError as e:  # read-only or full: this build still uses the result, the next recomputes it
-                if not unwritable:
-                    log(f"warning: cannot write to the cache {cache.folder} ({e.strerror or e}); "
-                        f"results of this build are kept in memory only and will be recomputed next time")
-                unwritable.append(job)
+            cache.try_store(plan.name, job.key, {"result": result, "seconds": seconds}, log=log)
         else:
             log(f"error: {result}")
         if progress is not None:
