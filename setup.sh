@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what build.py and the tests need on Debian/Ubuntu: TeX Live and fonts from Debian's packages
-# (installed when missing, if we are root), then a virtual environment .venv with requirements.txt.
+# (installed when missing, if we are root), then a virtual environment .venv with requirements.txt and the
+# optional Dask extra (requirements-dask.txt), which the tests need.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -31,12 +32,12 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
   python3 -m venv .venv
 fi
-# reinstall only when requirements.txt changed since the last successful install
+# reinstall only when a requirements file changed since the last successful install
 stamp=.venv/.requirements.sha256
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+want=$(cat requirements.txt requirements-dask.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "setup: installing Python packages (requirements.txt)"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+  echo "setup: installing Python packages (requirements.txt, requirements-dask.txt)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dask.txt
   echo "$want" > "$stamp"
 fi
 echo "setup: ready"

@@ -31,6 +31,18 @@ class DocumentError(Exception):
     pass
 
 
+# Things a reader should know about that are not errors (e.g. a NaN shown as "—"); the caller prints them
+# once after rendering and clears the list.
+WARNINGS: list[str] = []
+
+
+def _missing_number() -> str:
+    warning = "a number in the documents is NaN (an experiment produced no value); it is shown as —"
+    if warning not in WARNINGS:
+        WARNINGS.append(warning)
+    return "—"
+
+
 def escape_latex(text) -> str:
     return _SPECIALS_RE.sub(lambda m: LATEX_SPECIALS[m.group()], str(text))
 
@@ -49,10 +61,12 @@ def num(x, digits=3) -> str:
     """A number as a person writes it: 3 significant digits, no float noise, 10^k for tiny/huge ones."""
     if x is None:
         return "—"
+    if x != x:  # NaN, of any float type (numpy's float32 is not a Python float)
+        return _missing_number()
     if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e6):
         return f"{int(x)}"
     if not math.isfinite(x):
-        return "NaN" if math.isnan(x) else ("∞" if x > 0 else "−∞")
+        return "∞" if x > 0 else "−∞"
     if 1e3 <= abs(x) < 1e6:
         return f"{round(x)}"
     if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e6):
@@ -82,11 +96,34 @@ def md_num(x, digits=3) -> str:
 
 
 def percent(x, digits=1) -> str:
-    return f"{100 * x:.{digits}f}\\%" if x is not None else "—"
+    if x is None:
+        return "—"
+    if x != x:
+        return _missing_number()
+    return f"{100 * x:.{digits}f}\\%"
+
+
+class _MarkingLoader(jinja2.FileSystemLoader):
+    """Appends ` %@<template>:<line>` to the template's text lines, so that a LaTeX error in the rendered
+    .tex can name the template line it came from. TeX drops comments; the space before % stands for the
+    end of line the comment eats. Blank lines (paragraphs), lines with statements or comments and lines
+    inside a multi-line tag are left alone, so the output means exactly what it did."""
+
+    def get_source(self, environment, template):
+        text, filename, uptodate = super().get_source(environment, template)
+        lines, open_tag = text.split("\n"), 0
+        for i, line in enumerate(lines):
+            tagged = open_tag or re.search(r"\\(BLOCK|#)\{", line)
+            if not tagged and line.strip() and (len(line) - len(line.rstrip("\\"))) % 2 == 0:  # not a control space
+                lines[i] = f"{line} %@{template}:{i + 1}"
+            if open_tag or re.search(r"\\(BLOCK|VAR|#)\{", line):  # braces of a tag that spans lines
+                open_tag = max(open_tag + line.count("{") - line.count("}"), 0)
+        return "\n".join(lines), filename, uptodate
 
 
 def _environment(latex: bool) -> jinja2.Environment:
-    options = dict(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+    loader = (_MarkingLoader if latex else jinja2.FileSystemLoader)(TEMPLATES)
+    options = dict(loader=loader, undefined=jinja2.StrictUndefined,
                    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     if latex:
         options.update(block_start_string=r"\BLOCK{", block_end_string="}", variable_start_string=r"\VAR{",
@@ -144,18 +181,78 @@ def tex_available() -> list[str]:
 
 
 def first_error(log: str, source: Path) -> str:
-    """The file, line and message of the first LaTeX error in a log made with -file-line-error."""
+    """The file, line and message of the first LaTeX error in a log made with -file-line-error; for a .tex
+    rendered from templates, also the template file, line and text it came from."""
     lines = log.splitlines()
     for i, line in enumerate(lines):
         m = re.match(r"^(.*?\.(?:tex|sty|cls|def)):(\d+): (.*)$", line)
         if m:
             file = Path(m.group(1))
             file = source.parent / file if not file.is_absolute() else file
-            return f"{file}:{m.group(2)}: {m.group(3)}"
-        if line.startswith("! "):
+            number, message = int(m.group(2)), m.group(3)
+        elif line.startswith("! "):
             where = next((re.search(r"l\.(\d+)", l2) for l2 in lines[i:i + 12] if re.search(r"l\.(\d+)", l2)), None)
-            return f"{source}:{where.group(1) if where else '?'}: {line[2:]}"
+            if not where:
+                return f"{source}: {line[2:]}"
+            file, number, message = source, int(where.group(1)), line[2:]
+        else:
+            continue
+        context = lines[i + 1] if i + 1 < len(lines) else ""
+        if message.startswith("Undefined control sequence") and (cs := re.search(r"(\\[A-Za-z@]+)\s*$", context)):
+            message = f"{message.rstrip('.')} {cs.group(1)}"
+        if file.resolve() != source.resolve() or not source.is_file():
+            return f"{file}:{number}: {message}"
+        tex = source.read_text(errors="replace").splitlines()
+        if not context.startswith("l."):  # inside a macro argument (a Beamer frame): TeX names the frame's end
+            number = _error_line(tex, number, context)
+        return f"{file}:{number}: {message}{_template_origin(tex, number)}"
     return f"{source}: LaTeX failed without an error line in its log"
+
+
+def _uncomment(line: str) -> str:
+    return re.sub(r"(?<!\\)%.*", "", line)
+
+
+def _error_line(tex: list[str], reported: int, context: str) -> int:
+    """The line inside a frame where the error happened. TeX reads a frame's body as one argument and reports
+    its \\end{frame} line; the log's context shows the text just before the error point, which we find in the
+    frame's source (spaces and comments ignored)."""
+    before = re.sub(r"\s+", "", context.split("...")[-1])
+    if not before:
+        return reported
+    first = reported - 1
+    while first > 0 and not re.search(r"\\begin\s*\{frame\}", tex[first - 1]) and reported - first < 400:
+        first -= 1
+    text, owner = "", []
+    for n in range(max(first, 1), reported + 1):
+        chunk = re.sub(r"\s+", "", _uncomment(tex[n - 1]))
+        text += chunk
+        owner += [n] * len(chunk)
+    # TeX prints a control word with a space after it; the source may have none: try the context, then shorter tails
+    for tail in (before, before[-40:], before[-15:]):
+        at = text.rfind(tail)
+        if at >= 0:
+            return owner[at + len(tail) - 1]
+    return reported
+
+
+MARKER = re.compile(r"(?<!\\)%@([^\s:]+):(\d+)\s*$")
+
+
+def _template_origin(tex: list[str], number: int) -> str:
+    """' — template F:L: <its text>' from the marker on that .tex line (or the next lines, when a value
+    expanded to several lines); empty for a .tex that was not rendered from template files."""
+    for line in tex[number - 1:number + 5]:
+        if m := MARKER.search(line):
+            name, at = m.group(1), int(m.group(2))
+            file = TEMPLATES / name
+            try:
+                text = file.read_text().splitlines()[at - 1].strip()
+            except (OSError, IndexError):
+                text = MARKER.sub("", line).strip()
+            shown = file.relative_to(ROOT) if ROOT in file.parents else file
+            return f" — template {shown}:{at}: {text}"
+    return ""
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """Plan and run experiment jobs: each job is looked up in the cache or computed, in-process, in a local
 process pool (one torch thread per worker) or on a Dask cluster. Results do not depend on which runs them."""
 import hashlib
-import importlib
 import os
+import re
+import socket
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -10,7 +12,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from experiments import Unavailable
-from pipeline.cache import Cache, DamagedEntry, compute_hash, entry_key, source_hash, stable_json
+from pipeline.cache import FIGURE_ENTRY, JOB_ENTRY, Cache, DamagedEntry, compute_hash, entry_key, source_hash, stable_json
 from pipeline.registry import BY_NAME, Experiment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,22 +88,68 @@ def run_job(name: str, config: dict, spec: dict, device: str, threads: int | Non
     return result, time.perf_counter() - start
 
 
+class JobFailed(Exception):
+    """A job that raised (after its retries): reported in its result slot, never cached; the others go on."""
+
+
+class SchedulerError(Exception):
+    pass
+
+
+def check_scheduler(address: str, timeout: float = 5) -> str:
+    """Fails fast, in one line, on a --scheduler that is malformed or where nothing listens (Dask itself would
+    wait ~30 s); returns the address. Dask is an optional extra, imported only when a scheduler is asked for."""
+    m = re.fullmatch(r"(?:(tcp|tls)://)?(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d{1,5})/?", address.strip())
+    if not m or not 0 < int(m.group(3)) < 65536:
+        raise SchedulerError(f"--scheduler {address!r} is not an address like tcp://host:8786")
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        raise SchedulerError("--scheduler needs Dask: pip install -r requirements-dask.txt") from None
+    host, port = m.group(2).strip("[]"), int(m.group(3))
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as e:
+        raise SchedulerError(f"no Dask scheduler answers at {address} ({e.strerror or e}); start one "
+                             f"(dask scheduler) or drop --scheduler to run locally") from None
+    return address
+
+
+def _exit_with_parent(parent: int):
+    """Pool worker initializer: a worker whose build was killed (SIGKILL, OOM) exits within a second
+    instead of computing on as an orphan. Polling getppid works on every POSIX system, unlike prctl."""
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
+def _failure(plan, job, error) -> JobFailed:
+    return JobFailed(f"job {job.index} of {plan.name} failed: {type(error).__name__}: {error}")
+
+
 def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, scheduler: str | None = None,
             force: bool = False, log=print, progress=None) -> dict[str, list]:
-    """Returns {experiment: [result of job 0, job 1, ...]}; stores every computed job as soon as it finishes."""
+    """Returns {experiment: [result of job 0, job 1, ...]}; stores every computed job as soon as it finishes.
+    A job that raises gets a JobFailed in its slot (one line logged) and the others still run; a cache that
+    cannot be written keeps the results in memory for this build, with one warning."""
     results = {p.name: [None] * len(p.jobs) for p in plans}
     todo = []
     for plan in plans:
         for job in plan.jobs:
             if job.cached and not force:
                 try:
-                    entry = cache.load(plan.name, job.key)
+                    entry = cache.load(plan.name, job.key, shape=JOB_ENTRY)
                     results[plan.name][job.index] = entry["result"]
                     job.seconds = entry["seconds"]
                     continue
                 except DamagedEntry as e:
                     log(f"warning: {e}; recomputing it")
-                    cache.discard(plan.name, job.key)
+                    try:
+                        cache.discard(plan.name, job.key)
+                    except OSError:
+                        pass  # a read-only cache: the recomputed result is kept in memory (see finish)
                 except KeyError:
                     pass
             job.cached = False
@@ -122,8 +170,10 @@ def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, sche
     def finish(plan, job, result, seconds):
         job.seconds = seconds
         results[plan.name][job.index] = result
-        if not isinstance(result, Unavailable):  # a missing input is not a result: ask again next time
-            cache.store(plan.name, job.key, {"result": result, "seconds": seconds})
+        if not isinstance(result, Exception):  # a missing input or a failure is not a result: ask again next time
+            cache.try_store(plan.name, job.key, {"result": result, "seconds": seconds}, log=log)
+        else:
+            log(f"error: {result}")
         if progress is not None:
             progress.update(1)
             progress.set_postfix_str(f"{plan.name} {seconds:.1f}s")
@@ -133,28 +183,54 @@ def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, sche
     if not todo:
         return results
     if scheduler:
-        from dask.distributed import Client, as_completed
-        with Client(scheduler) as client:
-            futures = {client.submit(run_job, p.name, p.config, j.spec, device, 1, pure=False): (p, j)
-                       for p, j in todo}
-            for future in as_completed(futures):
-                finish(*futures[future], *future.result())
+        _on_dask(todo, scheduler, device, finish)
     elif workers <= 1:
         for plan, job in todo:  # tiny RNNs are latency-bound: one thread beats two fighting over a core
-            finish(plan, job, *run_job(plan.name, plan.config, job.spec, device, 1))
+            try:
+                outcome = run_job(plan.name, plan.config, job.spec, device, 1)
+            except Exception as e:
+                outcome = _failure(plan, job, e), 0.0
+            finish(plan, job, *outcome)
     else:
         # spawn, not fork: torch's thread pools do not survive a fork
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_exit_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             pending = {pool.submit(run_job, p.name, p.config, j.spec, device, 1): (p, j) for p, j in todo}
             try:
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
-                        finish(*pending.pop(future), *future.result())
+                        plan, job = pending.pop(future)
+                        try:
+                            outcome = future.result()
+                        except Exception as e:
+                            outcome = _failure(plan, job, e), 0.0
+                        finish(plan, job, *outcome)
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
     return results
+
+
+def _on_dask(todo, scheduler, device, finish, retries=2):
+    """Runs the jobs on a Dask cluster. A lost worker's jobs are rerun by the scheduler; a job that raises is
+    retried `retries` times, then reported; every finished job is stored as it arrives."""
+    from dask.distributed import Client, as_completed
+    with Client(scheduler, timeout="10s") as client:
+        futures = {client.submit(run_job, p.name, p.config, j.spec, device, 1, pure=False, retries=retries): (p, j)
+                   for p, j in todo}
+        for future in as_completed(futures):
+            plan, job = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as e:
+                outcome = _failure(plan, job, e), 0.0
+            finish(plan, job, *outcome)
+
+
+def missing_jobs(results: dict[str, list]) -> list[str]:
+    """One line per job without a result (failed or unavailable), for the end of the build."""
+    return [f"{name} job {i}: {r}" for name, rs in results.items() for i, r in enumerate(rs) if isinstance(r, Exception)]
 
 
 def resolve_device(choice: str) -> str:
@@ -180,7 +256,7 @@ def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = F
     try:
         if force:
             raise KeyError(key)
-        entry = cache.load(name, key)
+        entry = cache.load(name, key, shape=FIGURE_ENTRY)
         for file, blob in entry["files"].items():
             target = figures / file
             if not target.exists() or target.read_bytes() != blob:
@@ -196,5 +272,5 @@ def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = F
         raise RuntimeError(f"figures/{plan.name}.py drew {sorted(drawn)} but pipeline/registry.py declares "
                            f"{sorted(plan.experiment.figures)} for {plan.name}")
     files = {f.name: f.read_bytes() for f in style.SAVED}
-    cache.store(name, key, {"numbers": numbers, "files": files})
+    cache.try_store(name, key, {"numbers": numbers, "files": files})
     return numbers

@@ -122,7 +122,7 @@ def test_changing_one_config_recomputes_only_that_experiment(smoke_build, tmp_pa
 def test_damaged_cache_entry_is_reported_and_recomputed(smoke_build, tmp_path):
     _, cache, _ = smoke_build
     shutil.copytree(cache, tmp_path / "cache")
-    entry = next((tmp_path / "cache" / "cliff").glob("*.pkl"))
+    entry = next((tmp_path / "cache" / "cliff").glob("*.entry"))
     entry.write_bytes(entry.read_bytes()[:-100])  # truncated, as a crash or a full disk would leave it
     proc = run_build("--profile", "smoke", "--no-pdf", "--out", tmp_path / "out", "--cache", tmp_path / "cache")
     assert proc.returncode == 0, proc.stderr
@@ -171,13 +171,13 @@ def test_ctrl_c_keeps_only_complete_entries_and_the_next_build_continues(tmp_pat
                              "--no-pdf", "--jobs", "1", "--out", str(tmp_path / "out"), "--cache", str(cache)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
-    while time.time() < deadline and not list(cache.glob("jacobian/*.pkl")):
+    while time.time() < deadline and not list(cache.glob("jacobian/*.entry")):
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "run the same command again" in err
-    done = list(cache.glob("jacobian/*.pkl"))
+    done = list(cache.glob("jacobian/*.entry"))
     assert 1 <= len(done) < 4 and not list(cache.rglob(".tmp-*"))
     for entry in done:
         Cache(cache).load("jacobian", entry.stem)
@@ -194,7 +194,7 @@ def test_without_mnist_the_build_completes_and_says_why(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert statuses(proc.stdout)["sequential_mnist"] == "skipped"
     assert re.search(r"skipped sequential_mnist: MNIST not available .*--data-dir", proc.stdout), proc.stdout
-    assert not list((tmp_path / "cache").glob("sequential_mnist/*.pkl"))  # a missing input is never cached
+    assert not list((tmp_path / "cache").glob("sequential_mnist/*.entry"))  # a missing input is never cached
     assert (tmp_path / "out" / "page.md").exists()
 
 

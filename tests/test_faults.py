@@ -1,0 +1,290 @@
+"""Faults and bad input (issue 11): the cache runs no code, a bad --cache is one clear line, concurrent builds
+wait, a killed build leaves no workers, a failing job loses no other, LaTeX errors point at the template."""
+import math
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from pipeline import cache as cache_module, runner
+from pipeline.cache import FIGURE_ENTRY, JOB_ENTRY, Cache, CacheError, DamagedEntry
+
+
+def write_raw_entry(cache, name, key, payload, magic=None):
+    """An entry with a valid checksum around any payload, as a foreign or malicious writer could make it."""
+    import hashlib
+    path = cache.path(name, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((magic or cache_module.MAGIC) + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+    return path
+
+
+# --------------------------------------------------------------------------- the cache holds data, not code
+
+class RunsCode:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_checksum_valid_pickle_entry_runs_no_code(tmp_path):
+    cache, marker = Cache(tmp_path / "cache"), tmp_path / "pwned"
+    for magic in (None, b"rnn-gradients-cache-v1\n"):  # the current header and the old pickle one
+        write_raw_entry(cache, "exp", "k", pickle.dumps({"result": RunsCode(marker), "seconds": 1.0}), magic)
+        with pytest.raises(DamagedEntry):
+            cache.load("exp", "k", shape=JOB_ENTRY)
+    # an npz with an object array (which numpy would unpickle if allowed)
+    import io
+    buffer = io.BytesIO()
+    np.savez(buffer, a0=np.array([RunsCode(marker)], dtype=object))
+    write_raw_entry(cache, "exp", "k", b'{"ndarray":0}\n' + buffer.getvalue())
+    with pytest.raises(DamagedEntry):
+        cache.load("exp", "k")
+    assert not marker.exists()
+
+
+def test_old_pickle_entries_are_not_read(tmp_path):
+    old = tmp_path / "exp" / "k.pkl"
+    old.parent.mkdir()
+    old.write_bytes(b"rnn-gradients-cache-v1\n" + b"0" * 64 + b"\n" + pickle.dumps(1))
+    cache = Cache(tmp_path)
+    assert not cache.has("exp", "k")
+    with pytest.raises(KeyError):
+        cache.load("exp", "k")
+
+
+def same(a, b):
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return a == b
+
+
+def test_results_round_trip_exactly(tmp_path):
+    result = {"runs": 3, "rate": 0.1 + 0.2, "nan": float("nan"), "inf": -float("inf"), "none": None, "ok": True,
+              "labels": ["a", "b"], "methods": ("sgd", "clip"), "nested": [{"seed": 0, "err": np.float32(0.5)}],
+              7: "int key", ("w", 1): "tuple key", "count": np.int64(12),
+              "norms": np.random.default_rng(0).normal(size=(2, 3, 4)).astype(np.float32),
+              "steps": np.arange(5), "mask": np.array([True, False]), "empty": np.zeros((0, 3)),
+              "first": None, "path": np.array([[0.5, 1.0]])[:, ::-1]}  # a non-contiguous view too
+    cache = Cache(tmp_path)
+    cache.store("exp", "k", {"result": result, "seconds": 1.5})
+    assert same(cache.load("exp", "k", shape=JOB_ENTRY), {"result": result, "seconds": 1.5})
+    figures = {"numbers": {"x": 1.25, "skipped": None}, "files": {"a.pdf": b"%PDF\x00\xff", "b.png": b""}}
+    cache.store("exp.figures", "k", figures)
+    assert same(cache.load("exp.figures", "k", shape=FIGURE_ENTRY), figures)
+
+
+def test_values_that_are_not_data_are_refused_when_stored(tmp_path):
+    with pytest.raises(TypeError, match="cannot cache"):
+        Cache(tmp_path).store("exp", "k", {"f": object()})
+
+
+@pytest.mark.parametrize("value", [[1, 2], {"result": 1}, {"numbers": [], "files": {}}, "text"])
+def test_a_checksum_valid_entry_of_the_wrong_shape_is_damaged(tmp_path, value):
+    cache = Cache(tmp_path)
+    cache.store("exp", "k", value)
+    for shape in (JOB_ENTRY, FIGURE_ENTRY):
+        with pytest.raises(DamagedEntry, match="wrong shape"):
+            cache.load("exp", "k", shape=shape)
+
+
+# --------------------------------------------------------------------------- a cache that cannot be written
+
+def test_a_cache_that_is_a_file_is_one_clear_error(tmp_path):
+    file = tmp_path / "cache"
+    file.write_text("not a folder")
+    with pytest.raises(CacheError, match=r"is a file, not a folder; pass --cache") as e:
+        Cache(file).check_writable()
+    assert str(file) in str(e.value) and len(str(e.value).splitlines()) == 1
+    with pytest.raises(CacheError, match="cannot write to the cache"):
+        Cache(file / "inside").check_writable()
+    Cache(tmp_path / "new" / "cache").check_writable()  # a missing folder is simply made
+
+
+def test_an_unwritable_cache_folder_is_one_clear_error(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        if os.access(folder, os.W_OK):
+            folder = ROOT / "/proc/no-cache-here"  # root writes anywhere: /proc is where it cannot
+        with pytest.raises(CacheError, match="cannot write to the cache .* make it writable or pass --cache"):
+            Cache(folder).check_writable()
+    finally:
+        (tmp_path / "ro").chmod(0o755)
+
+
+def tiny_plans(tmp_path, bad=False, slow_steps=None, copies=2):
+    """Cheap real jobs: the cliff experiment on a 5×5 grid, `copies` times; bad adds a job that raises."""
+    plan = runner.make_plan(["cliff"], "smoke", "cpu", Cache(tmp_path / "unused"))[0]
+    plan.config = dict(grid=5, descent_steps=slow_steps or 5)
+    plan.jobs = [runner.Job("cliff", i, {}, f"key{i}") for i in range(copies)]
+    plans = [plan]
+    if bad:
+        broken = runner.make_plan(["jacobian"], "smoke", "cpu", Cache(tmp_path / "unused"))[0]
+        broken.jobs = [runner.Job("jacobian", 0, {"activation": "no-such-activation"}, "bad")]
+        plans.append(broken)
+    return plans
+
+
+def test_a_read_only_cache_keeps_the_results_in_memory_with_one_warning(tmp_path, monkeypatch):
+    cache, logged = Cache(tmp_path / "cache"), []
+
+    def refuse(*args):
+        raise OSError(30, "Read-only file system")
+    monkeypatch.setattr(cache, "store", refuse)
+    results = runner.execute(tiny_plans(tmp_path), cache, "cpu", log=logged.append)
+    assert all(isinstance(r, dict) for r in results["cliff"])
+    assert len(logged) == 1 and "cannot write to the cache" in logged[0] and "kept in memory" in logged[0]
+
+
+# --------------------------------------------------------------------------- a failing job, a killed build
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failing_job_is_reported_and_the_others_are_kept(tmp_path, workers):
+    cache, logged = Cache(tmp_path / "cache"), []
+    results = runner.execute(tiny_plans(tmp_path, bad=True), cache, "cpu", workers=workers, log=logged.append)
+    (failed,) = results["jacobian"]
+    assert isinstance(failed, runner.JobFailed) and "KeyError" in str(failed)
+    assert all(isinstance(r, dict) for r in results["cliff"])
+    assert cache.has("cliff", "key0") and cache.has("cliff", "key1") and not cache.has("jacobian", "bad")
+    assert any("job 0 of jacobian failed" in line for line in logged)
+    assert runner.missing_jobs(results) == [f"jacobian job 0: {failed}"]
+
+
+def children(pid):
+    """Live processes whose parent is pid."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == str(pid) and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def alive(pid):
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_pool_workers_exit_when_the_build_is_killed(tmp_path):
+    script = textwrap.dedent(f"""
+        import sys; sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT / 'tests')!r})
+        from pathlib import Path
+        from test_faults import tiny_plans
+        from pipeline import runner
+        from pipeline.cache import Cache
+        tmp = Path({str(tmp_path)!r})
+        runner.execute(tiny_plans(tmp, slow_steps=10**8), Cache(tmp / "cache"), "cpu", workers=2)
+    """)
+    build = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and len(workers := children(build.pid)) < 2:
+            time.sleep(0.2)
+        time.sleep(3)  # the workers import torch and start their jobs
+        workers = children(build.pid)
+        assert len(workers) >= 2, workers
+    finally:
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and any(alive(p) for p in workers):
+        time.sleep(0.2)
+    left = [p for p in workers if alive(p)]
+    for pid in left:  # do not leave them burning the shared cores if the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"workers {left} outlived their killed build"
+
+
+# --------------------------------------------------------------------------- two builds into one folder
+
+def test_a_second_build_into_the_same_folder_waits_for_the_first(tmp_path):
+    hold = textwrap.dedent(f"""
+        import sys, time; sys.path.insert(0, {str(ROOT)!r})
+        from pipeline.lock import exclusive
+        with exclusive(sys.argv[1]):
+            print("locked", flush=True)
+            time.sleep(float(sys.argv[2]))
+            print("released", flush=True)
+    """)
+    out = tmp_path / "report"
+    first = subprocess.Popen([sys.executable, "-c", hold, str(out), "3"], stdout=subprocess.PIPE, text=True)
+    assert first.stdout.readline().strip() == "locked"
+    second = subprocess.run([sys.executable, "-c", hold, str(out), "0"], capture_output=True, text=True, timeout=60)
+    first_out = first.communicate(timeout=60)[0]
+    assert first_out.strip() == "released"  # the first finished before the second got the lock
+    lines = second.stdout.splitlines()
+    assert lines[0] == f"another build into {out} is running (pid {first.pid}); waiting…", lines
+    assert lines[1:] == ["locked", "released"]
+    # once free, the lock is taken without a message
+    again = subprocess.run([sys.executable, "-c", hold, str(out), "0"], capture_output=True, text=True, timeout=60)
+    assert again.stdout.splitlines() == ["locked", "released"]
+
+
+# --------------------------------------------------------------------------- LaTeX errors name the template line
+
+def test_a_latex_error_in_a_frame_of_an_included_template_names_the_template_line(tmp_path, monkeypatch, needs_tex):
+    from pipeline import documents
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "main.tex").write_text("\\documentclass{beamer}\n\\begin{document}\n"
+                                        "\\BLOCK{include 'part.tex'}\n\\end{document}\n")
+    (templates / "part.tex").write_text(textwrap.dedent(r"""
+        \begin{frame}{A frame}
+          a value: \VAR{x}
+          text $y$ here \brokenmacro{} and more
+          last line of the frame
+        \end{frame}
+    """).lstrip())
+    monkeypatch.setattr(documents, "TEMPLATES", templates)
+    build = tmp_path / "build"
+    build.mkdir()
+    tex = build / "main.tex"
+    tex.write_text(documents.render("main.tex", {"x": 1.5}))
+    with pytest.raises(documents.DocumentError) as e:
+        documents.compile_pdf(tex, tmp_path, 0)
+    message = str(e.value)
+    assert f"{tex}:5: Undefined control sequence \\brokenmacro" in message, message  # not the \end{frame} line
+    assert f"template {templates / 'part.tex'}:3: text $y$ here \\brokenmacro{{}} and more" in message, message
+    assert len(message.splitlines()) == 1
+
+
+def test_template_line_markers_change_nothing_tex_sees():
+    from pipeline import documents
+    source = documents._MarkingLoader(documents.TEMPLATES).get_source(None, "deck/derivation.tex")[0]
+    original = (documents.TEMPLATES / "deck" / "derivation.tex").read_text()
+    assert [documents.MARKER.sub("", line).rstrip() for line in source.split("\n")] == \
+           [line.rstrip() for line in original.split("\n")]
+
+
+def test_nan_is_a_dash_and_a_warning():
+    from pipeline import documents
+    documents.WARNINGS.clear()
+    assert documents.num(float("nan")) == "—" and documents.percent(np.float32("nan")) == "—"
+    assert documents.num(np.float32("nan")) == "—" and str(documents.tex_num(float("nan"))) == "—"
+    assert documents.percent(0.25) == "25.0\\%" and documents.num(float("inf")) == "∞"
+    assert len(documents.WARNINGS) == 1 and "NaN" in documents.WARNINGS[0]
+    documents.WARNINGS.clear()
