@@ -226,9 +226,10 @@ def main(argv=None) -> int:
         return 130
     numbers = draw(args, runnable, results, cache, out, skipped, summary)
 
+    from figures import claims
     from pipeline import documents, registry
     context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device),
-                   sections=registry.sections(numbers), constants=constants())
+                   sections=registry.sections(numbers), constants=constants(), claims=claims.evaluate(numbers))
     (out / "results.json").write_text(json.dumps({k: v for k, v in context.items() if k != "sections"},
                                                  indent=1, sort_keys=True, default=str))
     ok = True
@@ -259,7 +260,7 @@ def main(argv=None) -> int:
 def constants() -> dict:
     """Recipe constants the documents state (the experiments' own values, never retyped in a template)."""
     from experiments import models
-    return dict(le_in_std=models.IN_STD, le_clip=models.LE_CLIP)
+    return dict(le_in_std=models.IN_STD, le_relu_in_std=models.IRNN_IN_STD, le_clip=models.LE_CLIP)
 
 
 def commit_epoch() -> int:

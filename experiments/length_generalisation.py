@@ -2,7 +2,8 @@
 generalised to length 5000 on temporal order).
 
 An RNN (smart tanh, MSGD-CR) is trained on temporal order with a length drawn afresh for every update from
-[min_length, max_length] (all members see the same length at an update, each its own sequences), and is then
+[min_length, max_length), as the authors' script does (all members see the same length at an update, each its own
+sequences; `full` uses their [50, 200), `default` a shorter range its budget can learn), and is then
 scored on fresh test sets of lengths up to many times the longest it was trained on. The symbols sit at the same
 *fractions* of the sequence, so at length L the lag to the first symbol is about 0.8–0.9 L steps.
 """
@@ -13,8 +14,8 @@ from experiments.models import BATCH, TASK_TITLES, make_ensemble, wrong_fraction
 from experiments.tasks import TASKS
 
 PROFILES = {
-    "smoke":   dict(min_length=10, max_length=15, seeds=1, updates=40, eval_lengths=[10, 15, 30], test_n=200),
-    "default": dict(min_length=20, max_length=30, seeds=2, updates=3000,
+    "smoke":   dict(min_length=10, max_length=16, seeds=1, updates=40, eval_lengths=[10, 15, 30], test_n=200),
+    "default": dict(min_length=20, max_length=31, seeds=2, updates=3000,
                     eval_lengths=[20, 30, 60, 100, 200, 500, 1000], test_n=1000),
     "full":    dict(min_length=50, max_length=200, seeds=3, updates=200000,
                     eval_lengths=[50, 100, 200, 500, 1000, 2000, 5000], test_n=10000),
@@ -35,7 +36,7 @@ def train(ens, config, seed):
     rngs = [np.random.default_rng([m.seed, 5001]) for m in ens.members]
     used = []
     for _ in range(config["updates"]):
-        L = int(rng_len.integers(config["min_length"], config["max_length"] + 1))
+        L = int(rng_len.integers(config["min_length"], config["max_length"]))   # [min, max), as theirs
         data = [t.sample(r, BATCH, L) for r in rngs]
         x = torch.as_tensor(np.stack([d[0] for d in data]))
         y = torch.as_tensor(np.stack([d[1] for d in data]))
@@ -53,7 +54,7 @@ def run(config, spec, device):
 
 
 def budget(config):
-    return (f"{TASK_TITLES[TASK]}, trained on L ∈ [{config['min_length']}, {config['max_length']}], {INIT}, {METHOD}, "
+    return (f"{TASK_TITLES[TASK]}, trained on L ∈ [{config['min_length']}, {config['max_length']}), {INIT}, {METHOD}, "
             f"{config['seeds']} seeds × {config['updates']} updates; {config['test_n']} test sequences a length")
 
 

@@ -12,18 +12,25 @@ from experiments.tasks import TASKS, test_batches, test_set
 # ----------------------------------------------------------------------------- Pascanu, Mikolov & Bengio 2013
 
 N_HIDDEN, BATCH, LR, CLIP, OMEGA = 50, 20, 0.01, 1.0, 4.0   # §4.1: 50 units, batch 20, SGD at 0.01
+OMEGA_AUTHORS = 2.0        # the authors' script: state['alpha'] = 2. with their form of Ω (RNN.py line 467)
+CHECK_EVERY = 20           # the authors test for success every 20 updates on fresh data and stop a run that succeeded
+CHECK_SEED = 31_337        # fresh check sequences: seed CHECK_SEED + (number of the check)
 # name -> (cell, Member keyword arguments): the three initialisations of Fig. 7
 INITS = {
     "sigmoid":    ("sigmoid", dict(init="gaussian", rec_scale=0.01, in_std=0.01, out_std=0.01)),
     "basic tanh": ("tanh", dict(init="gaussian", rec_scale=0.1, in_std=0.1, out_std=0.1)),
     "smart tanh": ("tanh", dict(init="sparse", rec_scale=0.95, sparse_k=15, in_std=0.01, out_std=0.01)),
 }
-# name -> (clipping threshold, Ω weight)
-METHODS = {"MSGD": (None, 0.0), "MSGD-C": (CLIP, 0.0), "MSGD-CR": (CLIP, OMEGA)}
+# name -> (clipping threshold, Ω weight, Ω form). MSGD-CR uses Ω as the authors' code computes it (the mean of
+# (‖v‖²/‖d‖² − 1)² over (step, example) pairs, α = 2); MSGD-CR (text) uses Ω as the paper's text writes it
+# (a sum over k of (‖v‖/‖d‖ − 1)², α = 4). Run on the same seeds, they form the Ω ablation.
+METHODS = {"MSGD": (None, 0.0, "paper"), "MSGD-C": (CLIP, 0.0, "paper"), "MSGD-CR": (CLIP, OMEGA_AUTHORS, "authors"),
+           "MSGD-CR (text)": (CLIP, OMEGA, "paper")}
 # task names for budget lines (--list, the report); the documents' own names live in figures/style.py
 TASK_TITLES = {"temporal_order": "temporal order", "temporal_order_3bit": "3-bit temporal order",
                "adding": "addition", "multiplication": "multiplication",
-               "random_permutation": "random permutation", "noiseless_memorization": "noiseless memorisation"}
+               "random_permutation": "random permutation", "noiseless_memorization": "noiseless memorisation",
+               "noiseless_memorization_authors": "noiseless memorisation"}
 
 
 def make_members(init, methods, seeds, lr=LR):
@@ -33,9 +40,32 @@ def make_members(init, methods, seeds, lr=LR):
 
 
 def make_ensemble(task, init, methods, seeds, device, lr=LR):
+    """One ensemble; its methods must share one Ω form. On a NaN/Inf/huge gradient a clipped member takes the
+    authors' replacement step (0.02·W on W, RNN.py lines 234-243) and trains on."""
     t = TASKS[task]
+    forms = {METHODS[m][2] for m in methods if METHODS[m][1] > 0} or {"paper"}
+    assert len(forms) == 1, f"methods {methods} mix Ω forms: train them as separate ensembles"
     return Ensemble(INITS[init][0], t.n_in, N_HIDDEN, t.n_out, make_members(init, methods, seeds, lr),
-                    output=t.output, device=device)
+                    output=t.output, device=device, omega_form=forms.pop(), on_bad_gradient="authors")
+
+
+def by_omega_form(methods):
+    """The methods split into groups that can share an ensemble (one Ω form each), order kept within a group."""
+    groups = {}
+    for m in methods:
+        groups.setdefault(METHODS[m][2] if METHODS[m][1] > 0 else "paper", []).append(m)
+    return list(groups.values())
+
+
+def success_check(task, length, n):
+    """The authors' check: every CHECK_EVERY updates, a member succeeds when it gets none of n fresh sequences
+    wrong (they use 10,000; we use n, for cost) and then stops training."""
+    count = [0]
+
+    def check(ens):
+        count[0] += 1
+        return wrong_fraction(ens, task, length, n, seed=CHECK_SEED + count[0]) == 0
+    return check
 
 
 def metric(task):
@@ -82,14 +112,16 @@ def wrong_fraction(ens, task, length, n, seed=None, chunk=1000):
 # ----------------------------------------------------------------------------- Le, Jaitly & Hinton 2015
 
 LE_CLIP, LE_OPTIMIZER = 1.0, "adam"   # gradient-norm clipping on for every model
-IN_STD = 0.1                          # input weights V ~ N(0, 0.1²) for every model (the engine's default)
-# name -> cell and recurrent init. Gaussian W: std 1/sqrt(n) (spectral radius ≈ 1), set in le_member().
+IN_STD = 0.1                          # input weights V ~ N(0, 0.1²) (the engine's default) ...
+IRNN_IN_STD = 0.01                    # ... except the ReLU nets: Le et al. start them with small input weights; with
+                                      # 0.1 two of three IRNN seeds diverged on the adding problem at T = 150
+# name -> cell, recurrent init, input-weight std. Gaussian W: std 1/sqrt(n) (spectral radius ≈ 1), set in le_member().
 LE_MODELS = {
-    "irnn":       dict(cell="relu", init="identity"),
-    "relu_gauss": dict(cell="relu", init="gaussian"),
-    "tanh_gauss": dict(cell="tanh", init="gaussian"),
-    "tanh_orth":  dict(cell="tanh", init="orthogonal"),
-    "lstm":       dict(cell="lstm", init="gaussian"),   # forget-gate bias 1 (the engine's LSTM)
+    "irnn":       dict(cell="relu", init="identity", in_std=IRNN_IN_STD),
+    "relu_gauss": dict(cell="relu", init="gaussian", in_std=IRNN_IN_STD),
+    "tanh_gauss": dict(cell="tanh", init="gaussian", in_std=IN_STD),
+    "tanh_orth":  dict(cell="tanh", init="orthogonal", in_std=IN_STD),
+    "lstm":       dict(cell="lstm", init="gaussian", in_std=IN_STD),   # forget-gate bias 1 (the engine's LSTM)
 }
 
 
@@ -97,7 +129,7 @@ def le_member(model, seed, lr, n_hidden):
     """The Member (one run) of a model: its recurrent init and scale, clipping on."""
     m = LE_MODELS[model]
     scale = {"identity": 1.0, "orthogonal": 1.0, "gaussian": 1 / math.sqrt(n_hidden)}[m["init"]]
-    return Member(seed=seed, lr=lr, clip=LE_CLIP, init=m["init"], rec_scale=scale, in_std=IN_STD,
+    return Member(seed=seed, lr=lr, clip=LE_CLIP, init=m["init"], rec_scale=scale, in_std=m["in_std"],
                   out_std=1 / math.sqrt(n_hidden))
 
 

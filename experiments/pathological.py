@@ -14,24 +14,26 @@ The shared pieces (inits, methods, ensembles, evaluation) live in experiments/mo
 import numpy as np
 
 from experiments.engine import fit
-from experiments.models import BATCH, INITS, METHODS, TASK_TITLES, make_ensemble, metric, sampler, wrong_fraction
+from experiments.models import (BATCH, CHECK_EVERY, INITS, TASK_TITLES, by_omega_form, make_ensemble, metric,
+                               sampler, success_check, wrong_fraction)
 from experiments.tasks import TASKS, success, test_set
 
+ALL_METHODS = ["MSGD", "MSGD-C", "MSGD-CR", "MSGD-CR (text)"]
+OTHER_TASKS = ["temporal_order_3bit", "adding", "multiplication", "random_permutation", "noiseless_memorization_authors"]
+# updates_per_step·L updates at length L (capped at the paper's 5M); success checked every 20 updates on
+# check_n fresh sequences, judged at the end on test_n fresh ones
 PROFILES = {
     "smoke":   dict(fig7_task="temporal_order", lengths=[10, 15], table_tasks=["adding"], table_lengths=[10],
-                    seeds=2, updates_per_step=4, test_n=200, monitor_n=100, evals=4),
-    "default": dict(fig7_task="temporal_order", lengths=[20, 30, 50],
-                    table_tasks=["temporal_order_3bit", "adding", "multiplication", "random_permutation",
-                                 "noiseless_memorization"], table_lengths=[20],
-                    seeds=2, updates_per_step=100, test_n=2000, monitor_n=500, evals=10),
-    "full":    dict(fig7_task="temporal_order", lengths=[50, 100, 150, 200],
-                    table_tasks=["temporal_order_3bit", "adding", "multiplication", "random_permutation",
-                                 "noiseless_memorization"], table_lengths=[50, 100, 150, 200],
-                    seeds=5, updates_per_step=2000, test_n=10000, monitor_n=1000, evals=20),
-    "paper":   dict(fig7_task="temporal_order", lengths=[50, 100, 150, 200],
-                    table_tasks=["temporal_order_3bit", "adding", "multiplication", "random_permutation",
-                                 "noiseless_memorization"], table_lengths=[50, 100, 150, 200],
-                    seeds=5, updates_per_step=25000, test_n=10000, monitor_n=1000, evals=50),
+                    methods=ALL_METHODS, seeds=2, updates_per_step=4, check_n=50, test_n=200, monitor_n=100, evals=4),
+    "default": dict(fig7_task="temporal_order", lengths=[50], table_tasks=OTHER_TASKS, table_lengths=[20],
+                    methods=ALL_METHODS, seeds=3, updates_per_step=240, check_n=200, test_n=2000, monitor_n=500,
+                    evals=24),
+    "full":    dict(fig7_task="temporal_order", lengths=[50, 100, 150, 200], table_tasks=OTHER_TASKS,
+                    table_lengths=[50], methods=ALL_METHODS, seeds=3, updates_per_step=200, check_n=500,
+                    test_n=10000, monitor_n=1000, evals=20),
+    "paper":   dict(fig7_task="temporal_order", lengths=[50, 100, 150, 200], table_tasks=OTHER_TASKS,
+                    table_lengths=[50, 100, 150, 200], methods=ALL_METHODS, seeds=5, updates_per_step=25000,
+                    check_n=10000, test_n=10000, monitor_n=1000, evals=50),
 }
 PAPER_MAX_UPDATES = 5_000_000
 
@@ -43,9 +45,14 @@ def updates_for(config, length):
 # ----------------------------------------------------------------------------- the experiment
 
 def jobs(config):
-    specs = [dict(task=config["fig7_task"], length=L, init=i) for L in config["lengths"] for i in INITS]
-    specs += [dict(task=t, length=L, init="smart tanh") for t in config["table_tasks"] for L in config["table_lengths"]]
-    return specs
+    """Longest first, so that two workers end together. Smart tanh carries the Ω ablation (config "methods");
+    the other two inits run the paper's three methods."""
+    def methods(init):
+        return config["methods"] if init == "smart tanh" else [m for m in config["methods"] if m != "MSGD-CR (text)"]
+    specs = [dict(task=config["fig7_task"], length=L, init=i, methods=methods(i)) for L in config["lengths"] for i in INITS]
+    specs += [dict(task=t, length=L, init="smart tanh", methods=methods("smart tanh"))
+              for t in config["table_tasks"] for L in config["table_lengths"]]
+    return sorted(specs, key=lambda s: -s["length"] * len(s["methods"]))
 
 
 # the sequence length of these tasks varies from batch to batch (L' = L + randint(0.1L)), so batches of
@@ -56,30 +63,39 @@ VARIABLE_LENGTH = {"adding", "multiplication"}
 def run(config, spec, device):
     task, length, init = spec["task"], spec["length"], spec["init"]
     t = TASKS[task]
-    methods, seeds = list(METHODS), list(range(config["seeds"]))
+    methods, seeds = list(spec["methods"]), list(range(config["seeds"]))
     updates = updates_for(config, length)
     monitor = test_set(task, length, n=config["monitor_n"], seed=7)
-    groups = [[s] for s in seeds] if task in VARIABLE_LENGTH else [seeds]
-    parts = []
-    for group in groups:
-        ens = make_ensemble(task, init, methods, group, device)
-        r = fit(ens, sampler(task, length), updates=updates, batch_size=BATCH, loss=t.loss,
-                eval_every=max(1, updates // config["evals"]), test=monitor, metric=metric(task))
-        grad = np.where(np.isfinite(r["grad_norm"]), r["grad_norm"], np.nan)
-        parts.append(dict(monitor_error=r["test_error"], final_error=wrong_fraction(ens, task, length, config["test_n"]),
-                          diverged_at=np.array(r["diverged_at"], dtype=object),
-                          max_grad=np.nanmax(grad, axis=1) if grad.size else np.zeros(ens.K), seconds=r["seconds"]))
+    seed_groups = [[s] for s in seeds] if task in VARIABLE_LENGTH else [seeds]
+    per_member = {}   # (method, seed) -> this member's records
+    seconds = 0.0
+    for group_methods in by_omega_form(methods):          # one ensemble per Ω form ...
+        for group in seed_groups:                          # ... and per seed where lengths vary by batch
+            ens = make_ensemble(task, init, group_methods, group, device)
+            r = fit(ens, sampler(task, length), updates=updates, batch_size=BATCH, loss=t.loss,
+                    eval_every=max(1, updates // config["evals"]), test=monitor, metric=metric(task),
+                    check=success_check(task, length, config["check_n"]), check_every=CHECK_EVERY)
+            final = wrong_fraction(ens, task, length, config["test_n"])
+            grad = np.where(np.isfinite(r["grad_norm"]), r["grad_norm"], np.nan)
+            max_grad = np.nanmax(np.where(np.isnan(grad), -np.inf, grad), axis=1) if grad.size else np.zeros(ens.K)
+            seconds += r["seconds"]
+            for k, (m, s) in enumerate((m, s) for m in group_methods for s in group):
+                per_member[m, s] = dict(monitor_error=r["test_error"][k], final_error=final[k],
+                                        diverged_at=r["diverged_at"][k], success_at=r["success_at"][k],
+                                        bad_steps=r.get("bad_steps", [0] * ens.K)[k], max_grad=max_grad[k],
+                                        first_grad=float(r["grad_norm"][k][0]))
+            eval_steps = r["eval_steps"]
 
-    def merged(key):  # members are method-major (index = m·S + s) whatever the grouping
-        per_method = [np.asarray(p[key]).reshape(len(methods), len(g), *np.shape(p[key])[1:]) for p, g in zip(parts, groups)]
-        joined = np.concatenate(per_method, axis=1)
-        return joined.reshape(len(methods) * len(seeds), *joined.shape[2:])
+    def merged(key):  # method-major: index = m·S + s
+        return [per_member[m, s][key] for m in methods for s in seeds]
 
-    final = merged("final_error")
+    final = np.array(merged("final_error"))
     return dict(task=task, length=length, init=init, methods=methods, seeds=seeds, updates=updates,
-                eval_steps=r["eval_steps"], monitor_error=merged("monitor_error"), final_error=final,
-                success=np.array([success(e) for e in final]), diverged_at=list(merged("diverged_at")),
-                max_grad=merged("max_grad"), train_seconds=sum(p["seconds"] for p in parts))
+                eval_steps=eval_steps, monitor_error=np.array(merged("monitor_error")), final_error=final,
+                success=np.array([success(e) for e in final]), success_at=merged("success_at"),
+                diverged_at=merged("diverged_at"), bad_steps=merged("bad_steps"),
+                max_grad=np.array(merged("max_grad"), dtype=np.float64),
+                first_grad=np.array(merged("first_grad")), train_seconds=seconds)
 
 
 def budget(config):

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from experiments.adding import budget
-from experiments.models import IN_STD, LE_CLIP, LE_MODELS, LE_OPTIMIZER
+from experiments.models import LE_CLIP, LE_MODELS, LE_OPTIMIZER
 from figures.style import BLUE, GREEN, ORANGE, PURPLE, RED, MODEL_COLOURS, MODEL_LABELS, budget_note, plt, save
 
 BASELINE = 1 / 6          # MSE of always predicting 1 (TASKS["adding_le"].chance_loss)
@@ -116,12 +116,13 @@ def draw(config, results, figures):
         "short_below_tanh": bool(final["irnn"] < final["tanh_gauss"] and final["lstm"] < final["tanh_gauss"]),
         "budget": budget(config), "lengths": lengths, "n_hidden": config["n_hidden"], "seeds": config["seeds"],
         "updates": config["updates"], "batch": config["batch"], "clip": LE_CLIP, "optimizer": LE_OPTIMIZER,
-        "n_test": config["n_test"], "baseline": BASELINE, "solved_level": SOLVED, "in_std": IN_STD,
+        "n_test": config["n_test"], "baseline": BASELINE, "solved_level": SOLVED, "in_std": {m: LE_MODELS[m]["in_std"] for m in LE_MODELS},
         "lr": dict(config["lr"]), "labels": {m: MODEL_LABELS[m] for m in LE_MODELS},
         "rows": rows, "short_length": short, "final_short": final,
         "final": {m: {str(T): summary[(m, T)]["final"] for T in lengths} for m in LE_MODELS},
         "solved_at": {m: {str(T): summary[(m, T)]["solved_at"] for T in lengths} for m in LE_MODELS},
         "n_solved": sum(1 for r in rows if r["solved_at"] is not None), "n_cells": len(rows),
+        "diverged_by_model": {m: sum(summary[(m, T)]["diverged"] for T in lengths) for m in LE_MODELS},
         "below_baseline": {m: sum(1 for T in lengths if summary[(m, T)]["final"] < 0.5 * BASELINE) for m in LE_MODELS},
         "seconds_per_job": {f"{r['model']}/{r['length']}": float(r["seconds"]) for r in results},
     }

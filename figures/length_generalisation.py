@@ -25,16 +25,16 @@ def draw(config, results, figures):
     save(fig, figures, "length_generalisation")
 
     med = np.median(err, axis=0)
-    trained = [i for i, L in enumerate(Ls) if L <= config["max_length"]]
+    trained = [i for i, L in enumerate(Ls) if L < config["max_length"]]
     ok = [L for L, e in zip(Ls, med) if success(e)]
     good = [L for L, e in zip(Ls, med) if e < 0.1]
     return {
         "budget": budget(config), "task": TASK_TITLES[TASK], "min_length": config["min_length"],
-        "max_length": config["max_length"], "seeds": config["seeds"], "updates": config["updates"],
+        "max_length": config["max_length"] - 1, "seeds": config["seeds"], "updates": config["updates"],
         "test_n": config["test_n"], "eval_lengths": Ls, "median_error": [float(e) for e in med],
         "error_trained": float(np.max(med[trained])) if trained else None,
         "longest": Ls[-1], "error_longest": float(med[-1]),
         "longest_success": max(ok) if ok else None, "longest_below_10": max(good) if good else None,
-        "ratio_longest": Ls[-1] / config["max_length"], "paper_length": 5000, "paper_train": [50, 200],
+        "ratio_longest": Ls[-1] / (config["max_length"] - 1), "paper_length": 5000, "paper_train": [50, 200],
         "chance": float(TASKS[TASK].chance_error),
     }

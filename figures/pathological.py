@@ -2,7 +2,7 @@
 import numpy as np
 
 from experiments.pathological import PAPER_MAX_UPDATES, budget, updates_for
-from experiments.models import BATCH, CLIP, INITS, LR, METHODS, N_HIDDEN, OMEGA, TASK_TITLES
+from experiments.models import BATCH, CLIP, INITS, LR, METHODS, N_HIDDEN, TASK_TITLES
 from experiments.tasks import TASKS
 from figures.style import GREY, METHOD_COLOURS, budget_note, plt, save
 
@@ -33,8 +33,9 @@ def draw(config, results, figures):
     fig, axes = plt.subplots(2, len(INITS), figsize=(11, 5.4), sharex=True, sharey="row")
     rates, errors = {}, {}
     for c, init in enumerate(INITS):
-        for method, colour in METHOD_COLOURS.items():
-            m = list(METHODS).index(method)
+        for method in fig7[lengths[0], init]["methods"]:
+            colour = METHOD_COLOURS[method]
+            m = fig7[lengths[0], init]["methods"].index(method)
             rate = [float(np.mean(fig7[L, init]["success"][m * S:(m + 1) * S])) for L in lengths]
             err = np.array([fig7[L, init]["final_error"][m * S:(m + 1) * S] for L in lengths])
             rates[init, method], errors[init, method] = rate, [float(np.median(e)) for e in err]
@@ -81,7 +82,7 @@ def draw(config, results, figures):
         if not rs:
             continue
         cells = []
-        for method in METHODS:
+        for method in rs[0]["methods"]:
             s, n, e = _cell(rs, method)
             cells.append(dict(method=method, successes=s, runs=n, median_error=e))
         table.append(dict(task=TASK_TITLES[name], lengths=sorted({r["length"] for r in rs}),
@@ -93,7 +94,7 @@ def draw(config, results, figures):
         for ax, name in zip(axes[0], extra):
             rs = sorted([r for r in results if r["task"] == name], key=lambda r: r["length"])
             Ls = [r["length"] for r in rs]
-            for m, method in enumerate(METHODS):
+            for m, method in enumerate(rs[0]["methods"]):
                 ax.plot(Ls, [np.median(r["final_error"][m * S:(m + 1) * S]) for r in rs], "o-",
                         color=METHOD_COLOURS[method], label=method)
             ax.axhline(TASKS[name].chance_error, color=GREY, ls=":", lw=0.9)
@@ -105,10 +106,24 @@ def draw(config, results, figures):
         save(fig, figures, "pathological_tasks")
 
     def total(init, method):
-        m = list(METHODS).index(method)
+        m = fig7[lengths[0], init]["methods"].index(method)
         return int(sum(np.sum(fig7[L, init]["success"][m * S:(m + 1) * S]) for L in lengths))
 
-    successes = {f"{i}|{m}": total(i, m) for i in INITS for m in METHODS}
+    def first_success(init, method, L):
+        """Median update of success over the seeds that succeeded during training (None if none did)."""
+        r = fig7[L, init]
+        m = r["methods"].index(method)
+        hits = [h for h in r["success_at"][m * S:(m + 1) * S] if h is not None]
+        return int(np.median(hits)) if hits else None
+
+    ran = {i: fig7[lengths[0], i]["methods"] for i in INITS}
+    # the Ω ablation: the same seeds under Ω as the authors' code computes it and as the paper's text writes it
+    ablation = [dict(length=L, **{f"{key}_{field}": value for key, method in (("code", "MSGD-CR"), ("text", "MSGD-CR (text)"))
+                                  for field, value in (("successes", int(np.sum(fig7[L, "smart tanh"]["success"][
+                                      ran["smart tanh"].index(method) * S:(ran["smart tanh"].index(method) + 1) * S]))),
+                                                       ("first", first_success("smart tanh", method, L)))})
+                for L in lengths if "MSGD-CR (text)" in ran["smart tanh"]]
+    successes = {f"{i}|{m}": total(i, m) for i in INITS for m in ran[i]}
     runs_per_cell = S * len(lengths)
     smart = "smart tanh"
     diverged = sum(d is not None for r in results for d in r["diverged_at"])
@@ -118,13 +133,22 @@ def draw(config, results, figures):
         "monitor_n": config["monitor_n"], "chance": float(chance),
         "paper_lengths": [50, 100, 150, 200], "paper_max_updates": PAPER_MAX_UPDATES, "paper_seeds": 5,
         "budget_fraction": updates_for(config, lengths[-1]) / PAPER_MAX_UPDATES,
-        "n_hidden": N_HIDDEN, "batch": BATCH, "lr": LR, "clip": CLIP, "omega": OMEGA,
+        "n_hidden": N_HIDDEN, "batch": BATCH, "lr": LR, "clip": CLIP,
+        "omega": METHODS["MSGD-CR"][1], "omega_text": METHODS["MSGD-CR (text)"][1], "headline_cr": "MSGD-CR",
+        "methods": {i: ran[i] for i in INITS},
+        "first_success": {f"{i}|{m}|{L}": first_success(i, m, L) for i in INITS for m in ran[i] for L in lengths},
+        "bad_steps": int(sum(sum(r["bad_steps"]) for r in results)),
+        "check_n": config["check_n"], "ablation": ablation,
+        # pre-clip gradient norm at the first update (same init and batch for every method of a seed): the task's
+        # gradient alone (MSGD-C) against task + α∇Ω under each form
+        "first_grad": {m: float(np.median(fig7[lengths[0], "smart tanh"]["first_grad"][
+            ran["smart tanh"].index(m) * S:(ran["smart tanh"].index(m) + 1) * S])) for m in ran["smart tanh"]},
         "runs_per_cell": runs_per_cell, "successes": successes,
-        "success_rate": {f"{i}|{m}|{L}": rates[i, m][k] for i in INITS for m in METHODS for k, L in enumerate(lengths)},
-        "median_error": {f"{i}|{m}|{L}": errors[i, m][k] for i in INITS for m in METHODS for k, L in enumerate(lengths)},
+        "success_rate": {f"{i}|{m}|{L}": rates[i, m][k] for i in INITS for m in ran[i] for k, L in enumerate(lengths)},
+        "median_error": {f"{i}|{m}|{L}": errors[i, m][k] for i in INITS for m in ran[i] for k, L in enumerate(lengths)},
         "smart_cr_successes": successes[f"{smart}|MSGD-CR"], "smart_c_successes": successes[f"{smart}|MSGD-C"],
         "smart_msgd_successes": successes[f"{smart}|MSGD"],
-        "sigmoid_successes": sum(successes[f"sigmoid|{m}"] for m in METHODS),
+        "sigmoid_successes": sum(successes[f"sigmoid|{m}"] for m in ran["sigmoid"]),
         "smart_cr_error_longest": errors[smart, "MSGD-CR"][-1], "smart_c_error_longest": errors[smart, "MSGD-C"][-1],
         "smart_msgd_error_longest": errors[smart, "MSGD"][-1],
         "basic_cr_successes": successes["basic tanh|MSGD-CR"], "basic_c_successes": successes["basic tanh|MSGD-C"],

@@ -51,7 +51,7 @@ def budget_note(ax, text: str):
 
 
 # one colour per concept across all figures
-METHOD_COLOURS = {"MSGD": RED, "MSGD-C": BLUE, "MSGD-CR": GREEN}
+METHOD_COLOURS = {"MSGD": RED, "MSGD-C": BLUE, "MSGD-CR": GREEN, "MSGD-CR (text)": PURPLE}
 MODEL_COLOURS = {"irnn": RED, "relu_gauss": ORANGE, "tanh_gauss": GREY, "tanh_orth": BLUE, "lstm": GREEN}
 MODEL_LABELS = {"irnn": "IRNN (ReLU, W = I)", "relu_gauss": "RNN + ReLU, Gaussian W",
                 "tanh_gauss": "RNN + tanh, Gaussian W", "tanh_orth": "RNN + tanh, orthogonal W",

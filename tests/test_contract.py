@@ -12,6 +12,7 @@ import torch
 
 import build
 from experiments import Unavailable
+from figures import claims
 from pipeline import documents, registry
 
 DOCUMENTS = [(t, extra) for _, t, extra in build.DOCUMENTS]
@@ -38,7 +39,7 @@ def assert_same(a, b, where="result"):
 def context_for(numbers: dict) -> dict:
     args = argparse.Namespace(profile="smoke")
     return dict(profile="smoke", device="cpu", exp=numbers, skipped={}, env=build.environment(args, "cpu"),
-                sections=registry.sections(numbers), constants=build.constants())
+                sections=registry.sections(numbers), constants=build.constants(), claims=claims.evaluate(numbers))
 
 
 @pytest.fixture(scope="module")
