@@ -14,7 +14,9 @@ from experiments.tasks import TASKS, test_batches, test_set
 N_HIDDEN, BATCH, LR, CLIP, OMEGA = 50, 20, 0.01, 1.0, 4.0   # §4.1: 50 units, batch 20, SGD at 0.01
 OMEGA_AUTHORS = 2.0        # the authors' script: state['alpha'] = 2. with their form of Ω (RNN.py line 467)
 CHECK_EVERY = 20           # the authors test for success every 20 updates on fresh data and stop a run that succeeded
-CHECK_SEED = 31_337        # fresh check sequences: seed CHECK_SEED + (number of the check)
+CHECK_SEED = 31_337        # fresh check sequences: seed CHECK_SEED ± (number of the check)
+CONFIRM_N, CONFIRM_WRONG = 1000, 0.002   # a passed check is confirmed by at most 0.2% wrong of 1,000 more, so a
+                                         # stopped run is well inside the paper's < 1% (theirs: none wrong of 10,000)
 # name -> (cell, Member keyword arguments): the three initialisations of Fig. 7
 INITS = {
     "sigmoid":    ("sigmoid", dict(init="gaussian", rec_scale=0.01, in_std=0.01, out_std=0.01)),
@@ -58,13 +60,18 @@ def by_omega_form(methods):
 
 
 def success_check(task, length, n):
-    """The authors' check: every CHECK_EVERY updates, a member succeeds when it gets none of n fresh sequences
-    wrong (they use 10,000; we use n, for cost) and then stops training."""
+    """The authors' check, made cheaper: every CHECK_EVERY updates a member passes when it gets none of n fresh
+    sequences wrong (they ask for none of 10,000) and at most CONFIRM_WRONG of CONFIRM_N more; a member that passes
+    stops training."""
     count = [0]
 
     def check(ens):
         count[0] += 1
-        return wrong_fraction(ens, task, length, n, seed=CHECK_SEED + count[0]) == 0
+        passed = wrong_fraction(ens, task, length, n, seed=CHECK_SEED + count[0]) == 0
+        if passed.any():
+            confirmed = wrong_fraction(ens, task, length, CONFIRM_N, seed=CHECK_SEED - count[0]) <= CONFIRM_WRONG
+            passed &= confirmed
+        return passed
     return check
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from experiments.pathological import PAPER_MAX_UPDATES, budget, updates_for
-from experiments.models import BATCH, CLIP, INITS, LR, METHODS, N_HIDDEN, TASK_TITLES
+from experiments.models import BATCH, CLIP, CONFIRM_N, CONFIRM_WRONG, INITS, LR, METHODS, N_HIDDEN, TASK_TITLES
 from experiments.tasks import TASKS
 from figures.style import GREY, METHOD_COLOURS, budget_note, plt, save
 
@@ -138,7 +138,7 @@ def draw(config, results, figures):
         "methods": {i: ran[i] for i in INITS},
         "first_success": {f"{i}|{m}|{L}": first_success(i, m, L) for i in INITS for m in ran[i] for L in lengths},
         "bad_steps": int(sum(sum(r["bad_steps"]) for r in results)),
-        "check_n": config["check_n"], "ablation": ablation,
+        "check_n": config["check_n"], "confirm_n": CONFIRM_N, "confirm_wrong": CONFIRM_WRONG, "ablation": ablation,
         # pre-clip gradient norm at the first update (same init and batch for every method of a seed): the task's
         # gradient alone (MSGD-C) against task + α∇Ω under each form
         "first_grad": {m: float(np.median(fig7[lengths[0], "smart tanh"]["first_grad"][
