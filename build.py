@@ -118,9 +118,19 @@ def plan(args, cache):
 
 
 def list_plans(args, device, plans):
-    rows = [[p.name, f"{sum(j.cached for j in p.jobs)}/{len(p.jobs)}", p.budget] for p in plans]
+    def cpu(seconds):
+        return "< 1 min" if seconds is None or seconds < 60 else f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+    rows = [[p.name, f"{sum(j.cached for j in p.jobs)}/{len(p.jobs)}", cpu(p.estimate), p.budget] for p in plans]
     print(f"Experiments under profile {args.profile!r} on {device} (cache: {args.cache}):")
-    print_table(rows, ["experiment", "cached jobs", "budget"])
+    print_table(rows, ["experiment", "cached jobs", "est. CPU", "budget"])
+    total = sum(p.estimate or 0 for p in plans)
+    print(f"Estimated CPU time of the whole profile: {cpu(total)} (about {cpu(total / min(2, runner_workers()))} "
+          f"of wall time on {min(2, runner_workers())} cores); the estimates are rough (one thread per job, no other load).")
+
+
+def runner_workers() -> int:
+    from pipeline import runner
+    return runner.default_workers()
 
 
 def run(args, plans, cache, device, summary):

@@ -14,12 +14,10 @@ The paper's hidden size, learning rates and update counts are unverified (PAPERS
 import numpy as np
 
 from experiments.engine import fit
-from experiments.models import LE_MODELS, le_ensemble, le_member, model_seeds
+from experiments.models import LE_LR, LE_MODELS, le_ensemble, step_seconds, le_member, model_seeds
 from experiments.tasks import TASKS, adding_le, test_set
 
-# Adam learning rates: the IRNN's from a probe at T = 150 (3e-4 with input weights N(0, 0.01²): 3 of 3 seeds below
-# 1/60 by update 1,750; 1e-3 and 3e-3 diverged or stalled); the LSTM's 1e-2 (below 1/60 by update 1,750; 3e-3 plateaus)
-LR = {"irnn": 3e-4, "relu_gauss": 3e-4, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-2}
+LR = LE_LR   # per model (experiments.models)
 PROFILES = {
     "smoke":   dict(lengths=[30], n_hidden=32, seeds=1, updates=60, batch=16, eval_every=20, n_test=200,
                     lr=LR, irnn_lrs=[3e-4, 1e-3]),
@@ -58,6 +56,13 @@ def run(config, spec, device):
                 member_lrs=[m.lr for m in members], seeds=seeds, eval_steps=r["eval_steps"],
                 test_mse=r["test_loss"], test_wrong=r["test_error"], diverged_at=r["diverged_at"],
                 train_mse=r["train_loss"], grad_norm=r["grad_norm"], seconds=r["seconds"])
+
+
+def estimate(config):
+    """CPU seconds, roughly (members × updates × T × one step's cost, plus 10% for evaluation)."""
+    return sum(config["seeds"] * (len(config["irnn_lrs"]) if s.get("lr_sweep") else 1) * config["updates"] * s["length"]
+               * step_seconds(LE_MODELS[s["model"]]["cell"], config["n_hidden"], config["batch"]) * 1.1
+               for s in jobs(config))
 
 
 def budget(config):

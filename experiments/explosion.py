@@ -12,7 +12,7 @@ overflows to NaN within a few steps and clipped SGD does not.
 import numpy as np
 
 from experiments.engine import Ensemble, Member, fit
-from experiments.models import BATCH, LR, TASK_TITLES, sampler, train_one_seed, wrong_fraction
+from experiments.models import step_seconds, BATCH, LR, TASK_TITLES, sampler, train_one_seed, wrong_fraction
 from experiments.tasks import TASKS, test_set
 
 PROFILES = {
@@ -52,6 +52,10 @@ def run(config, spec, device):
                 train_loss=r["train_loss"].astype(np.float32), eval_steps=r["eval_steps"],
                 test_error=r["test_error"], final_error=wrong_fraction(ens, task, L, config["test_n"]),
                 diverged_at=r["diverged_at"])
+
+
+def estimate(config):
+    return config["seeds"] * len(METHODS) * config["updates"] * config["length"] * step_seconds()
 
 
 def budget(config):

@@ -8,16 +8,16 @@ One job per model; the seeds of a model are the members of one ensemble.
 """
 import numpy as np
 
-from experiments.models import LE_MODELS, le_ensemble, le_member, model_seeds
+from experiments.models import LE_LR, LE_MODELS, le_ensemble, step_seconds, le_member, model_seeds
 from experiments.engine import fit
 from experiments.tasks import adding_le, test_set
 
-# lengths: the longest of the adding experiment's default profile, and the paper's shortest; learning rates as there
+# lengths: a short one and the paper's shortest; the Le et al. learning rates of every experiment (models.LE_LR)
 PROFILES = {
-    "smoke":   dict(lengths=[30], n_hidden=32, seeds=1, updates=20, record_every=10, batch=16, lr=dict.fromkeys(LE_MODELS, 1e-3)),
-    "default": dict(lengths=[40, 150], n_hidden=100, seeds=1, updates=100, record_every=50, batch=32, lr={**dict.fromkeys(LE_MODELS, 3e-3), "lstm": 1e-2}),
-    "full":    dict(lengths=[40, 150, 400], n_hidden=100, seeds=5, updates=1000, record_every=250, batch=32, lr=dict.fromkeys(LE_MODELS, 1e-3)),
-    "paper":   dict(lengths=[40, 150, 400], n_hidden=100, seeds=5, updates=1000, record_every=250, batch=32, lr=dict.fromkeys(LE_MODELS, 1e-3)),
+    "smoke":   dict(lengths=[30], n_hidden=32, seeds=1, updates=20, record_every=10, batch=16, lr=LE_LR),
+    "default": dict(lengths=[40, 150], n_hidden=100, seeds=1, updates=100, record_every=50, batch=32, lr=LE_LR),
+    "full":    dict(lengths=[40, 150, 400], n_hidden=100, seeds=5, updates=1000, record_every=250, batch=32, lr=LE_LR),
+    "paper":   dict(lengths=[40, 150, 400], n_hidden=100, seeds=5, updates=1000, record_every=250, batch=32, lr=LE_LR),
 }
 SEED_BASE = 2015
 
@@ -38,6 +38,11 @@ def run(config, spec, device):
     # dEdh: (K, records, T), index k-1 = ‖∂E/∂h_k‖
     return dict(model=model, length=T, seeds=seeds, steps=np.asarray(r["dEdh_steps"]), dEdh=r["dEdh"],
                 train_mse=r["train_loss"], seconds=r["seconds"])
+
+
+def estimate(config):
+    return sum(config["seeds"] * (config["updates"] + 1) * s["length"]
+               * step_seconds(LE_MODELS[s["model"]]["cell"], config["n_hidden"], config["batch"]) for s in jobs(config))
 
 
 def budget(config):

@@ -10,7 +10,7 @@ scored on fresh test sets of lengths up to many times the longest it was trained
 import numpy as np
 import torch
 
-from experiments.models import BATCH, TASK_TITLES, make_ensemble, wrong_fraction
+from experiments.models import step_seconds, BATCH, TASK_TITLES, make_ensemble, wrong_fraction
 from experiments.tasks import TASKS
 
 PROFILES = {
@@ -51,6 +51,13 @@ def run(config, spec, device):
     errors = [float(wrong_fraction(ens, TASK, L, config["test_n"])[0]) for L in config["eval_lengths"]]
     return dict(seed=spec["seed"], eval_lengths=list(config["eval_lengths"]), error=errors,
                 diverged=bool(ens.diverged.any()), mean_train_length=float(lengths.mean()))
+
+
+def estimate(config):
+    """Training at the mean training length, then the test sets (forward only, about a third of a step)."""
+    train = config["updates"] * (config["min_length"] + config["max_length"]) / 2
+    test = sum(config["eval_lengths"]) * config["test_n"] / BATCH / 3
+    return config["seeds"] * step_seconds() * (train + test)
 
 
 def budget(config):

@@ -96,6 +96,18 @@ def train_one_seed(config, seed, methods, device, **fit_kw):
     return ens, r
 
 
+# CPU cost of one member's time step, forward and backward, one thread (benchmarks/trainer.py on this project's
+# 2-core machine: ~12 µs for tanh, 50 units, batch 20; the IRNN at 100 units, batch 32 ~47 µs; the LSTM ~230 µs).
+# Only --list's estimates use it.
+STEP_US_50x20 = 12.0
+
+
+def step_seconds(cell="tanh", n_hidden=N_HIDDEN, batch=BATCH):
+    """Estimated CPU seconds of one member's forward + backward time step."""
+    size = max(1.0, (n_hidden / 50) ** 2 * batch / 20)
+    return STEP_US_50x20 * size * (5.0 if cell == "lstm" else 1.0) * 1e-6
+
+
 def eval_batch_size(members, length, n_hidden, n):
     """Sequences per evaluation pass: keeps the K × T × B × n activations near 16M floats (64 MB)."""
     return max(1, min(n, (1 << 24) // max(1, members * length * n_hidden)))
@@ -122,6 +134,9 @@ LE_CLIP, LE_OPTIMIZER = 1.0, "adam"   # gradient-norm clipping on for every mode
 IN_STD = 0.1                          # input weights V ~ N(0, 0.1²) (the engine's default) ...
 IRNN_IN_STD = 0.01                    # ... except the ReLU nets: Le et al. start them with small input weights; with
                                       # 0.1 two of three IRNN seeds diverged on the adding problem at T = 150
+# Adam learning rates: the IRNN's from a probe at T = 150 (3e-4 with input weights N(0, 0.01²): 3 of 3 seeds below
+# 1/60 by update 1,750; 1e-3 and 3e-3 diverged or stalled); the LSTM's 1e-2 (below 1/60 by update 1,750; 3e-3 plateaus)
+LE_LR = {"irnn": 3e-4, "relu_gauss": 3e-4, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-2}
 # name -> cell, recurrent init, input-weight std. Gaussian W: std 1/sqrt(n) (spectral radius ≈ 1), set in le_member().
 LE_MODELS = {
     "irnn":       dict(cell="relu", init="identity", in_std=IRNN_IN_STD),

@@ -14,7 +14,7 @@ The shared pieces (inits, methods, ensembles, evaluation) live in experiments/mo
 import numpy as np
 
 from experiments.engine import fit
-from experiments.models import (BATCH, CHECK_EVERY, INITS, TASK_TITLES, by_omega_form, make_ensemble, metric,
+from experiments.models import (BATCH, step_seconds, CHECK_EVERY, INITS, TASK_TITLES, by_omega_form, make_ensemble, metric,
                                sampler, success_check, wrong_fraction)
 from experiments.tasks import TASKS, success, test_set
 
@@ -96,6 +96,12 @@ def run(config, spec, device):
                 diverged_at=merged("diverged_at"), bad_steps=merged("bad_steps"),
                 max_grad=np.array(merged("max_grad"), dtype=np.float64),
                 first_grad=np.array(merged("first_grad")), train_seconds=seconds)
+
+
+def estimate(config):
+    """CPU seconds, roughly: every member's updates (a run that succeeds stops early: not counted) + checks."""
+    return sum(len(s["methods"]) * config["seeds"] * updates_for(config, s["length"]) * s["length"] * step_seconds()
+               * 1.3 for s in jobs(config))
 
 
 def budget(config):

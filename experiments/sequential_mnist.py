@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from experiments import Unavailable
-from experiments.models import LE_MODELS, le_ensemble, le_member, model_seeds
+from experiments.models import LE_MODELS, le_ensemble, step_seconds, le_member, model_seeds
 from experiments.engine import fit
 from experiments.mnist import PERMUTATION_SEED, MnistUnavailable, fixed_permutation, load_mnist, pixel_sequences
 
@@ -87,6 +87,14 @@ def run(config, spec, device):
     return dict(model=model, dataset=dataset, lr=lr, seeds=seeds, permutation_seed=PERMUTATION_SEED,
                 epochs=r["eval_steps"] / per_epoch, test_accuracy=1 - r["test_error"], test_loss=r["test_loss"],
                 diverged_at=r["diverged_at"], train_loss=r["train_loss"], seconds=r["seconds"])
+
+
+def estimate(config):
+    """CPU seconds, roughly: 784 steps per update, plus one test pass per evaluation."""
+    updates = updates_per_epoch(config) * config["epochs"]
+    return sum(config["seeds"] * 784 * step_seconds(LE_MODELS[s["model"]]["cell"], config["n_hidden"], config["batch"])
+               * (updates + config["epochs"] * config["evals_per_epoch"] * config["n_test"] / config["batch"] / 3)
+               for s in jobs(config))
 
 
 def budget(config):

@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from experiments.engine import fit
-from experiments.models import BATCH, TASK_TITLES, make_ensemble, metric, sampler, wrong_fraction
+from experiments.models import step_seconds, BATCH, TASK_TITLES, make_ensemble, metric, sampler, wrong_fraction
 from experiments.tasks import TASKS, test_set
 
 PROFILES = {
@@ -73,6 +73,13 @@ def run(config, spec, device):
             metric=metric(TASK), window=w)
     return dict(window=w, eval_steps=r["eval_steps"], test_error=r["test_error"],
                 final_error=wrong_fraction(ens, TASK, L, config["test_n"]), seconds_per_update=r["seconds"] / config["updates"])
+
+
+def estimate(config):
+    """Training every window, plus the timing runs of the price."""
+    price = sum(len(config["price_windows"]) * (config["price_repeats"] * config["price_steps"] + 1) * L
+                for L in config["price_lengths"])
+    return config["seeds"] * step_seconds() * (len(config["windows"]) * config["updates"] * config["length"] + price)
 
 
 def budget(config):

@@ -10,7 +10,8 @@ early steps (the ratio ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ falls by orders of 
 """
 import numpy as np
 
-from experiments.models import OMEGA, TASK_TITLES, train_one_seed, wrong_fraction
+from experiments import models
+from experiments.models import step_seconds, TASK_TITLES, train_one_seed, wrong_fraction
 
 PROFILES = {
     "smoke":   dict(task="temporal_order", length=20, init="smart tanh", seeds=1, updates=40, record_every=10,
@@ -37,8 +38,12 @@ def run(config, spec, device):
                 final_error=wrong_fraction(ens, task, L, config["test_n"]))
 
 
+def estimate(config):
+    return config["seeds"] * len(METHODS) * config["updates"] * config["length"] * step_seconds()
+
+
 def budget(config):
     return (f"{TASK_TITLES[config['task']]}, L = {config['length']}, {config['init']} init, "
-            f"{config['seeds']} seeds × {config['updates']} updates, Ω weight {OMEGA:g}, clipping at 1")
+            f"{config['seeds']} seeds × {config['updates']} updates, Ω as the authors' code, α = {models.METHODS['MSGD-CR'][1]:g}, clipping at 1")
 
 

@@ -2,7 +2,8 @@
 import numpy as np
 
 from experiments.vanishing import METHODS, budget
-from experiments.models import LR, OMEGA, TASK_TITLES
+from experiments import models
+from experiments.models import LR, TASK_TITLES
 from experiments.tasks import TASKS
 from figures.style import BLUE, GREEN, GREY, budget_note, plt, save
 
@@ -57,7 +58,7 @@ def draw(config, results, figures):
     med = lambda a: float(np.exp(np.nanmedian(np.log(a))))  # noqa: E731
     return {
         "budget": budget(config), "task": TASK_TITLES[config["task"]], "length": config["length"],
-        "init": config["init"], "seeds": config["seeds"], "updates": config["updates"], "omega": OMEGA, "lr": LR,
+        "init": config["init"], "seeds": config["seeds"], "updates": config["updates"], "omega": models.METHODS["MSGD-CR"][1], "lr": LR,
         "moments": [int(steps[p]) for p in picks], "test_n": config["test_n"],
         "ratio_start": med(r0), "ratio_end_c": med(rT[:, 0]), "ratio_end_cr": med(rT[:, 1]),
         "ratio_min_c": med(rmin[:, 0]), "ratio_min_cr": med(rmin[:, 1]),

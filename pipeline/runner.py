@@ -43,6 +43,12 @@ class Plan:
         return self.experiment.compute
 
     @property
+    def estimate(self):
+        """Estimated CPU seconds of all its jobs (experiments.NAME.estimate), or None when it has no estimate."""
+        guess = getattr(self.module, "estimate", None)
+        return guess(self.config) if guess else None
+
+    @property
     def budget(self) -> str:
         describe = getattr(self.module, "budget", None)
         return describe(self.config) if describe else ""
