@@ -9,7 +9,7 @@ Five models, the same everywhere in the Le et al. experiments (experiments.model
 bias 0), RNN + ReLU with Gaussian W, RNN + tanh with Gaussian W, RNN + tanh with orthogonal W, and an
 LSTM with forget-gate bias 1. Gradient-norm clipping is on for all of them; optimiser Adam.
 One job per (model, T): an ensemble whose members are the seeds (members of an ensemble share a cell).
-The paper's hidden size, learning rates and update counts are unverified (PAPERS.md); ours are below.
+The paper's hidden size, learning rates and update counts could not be checked; ours are below.
 """
 import numpy as np
 

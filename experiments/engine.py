@@ -601,6 +601,11 @@ class Ensemble:
 
 # ----------------------------------------------------------------------------- training loop
 
+def default_eval_batch_size(members, length, n_hidden, n):
+    """Sequences per evaluation pass: keeps the K × T × B × n activations near 16M floats (64 MB)."""
+    return max(1, min(n, (1 << 24) // max(1, members * length * n_hidden)))
+
+
 def fit(ens, sample, *, updates, batch_size, loss, eval_every, test, metric, window=None,
         dEdh_every=None, progress=None, eval_batch_size=None, check=None, check_every=20):
     """Train `ens` for `updates` SGD steps on batches from `sample(rng, n) -> (x (T,n,n_in), y)`.
@@ -631,7 +636,7 @@ def fit(ens, sample, *, updates, batch_size, loss, eval_every, test, metric, win
     x_test_t = torch.as_tensor(x_test, dtype=ens.dtype, device=dev)
     if eval_batch_size is None:   # keep the evaluation's state buffer around 64 MB
         T_, N_ = x_test_t.shape[-3], x_test_t.shape[-2]
-        eval_batch_size = max(1, min(N_, (1 << 24) // max(1, K * T_ * ens.n_hidden)))
+        eval_batch_size = default_eval_batch_size(K, T_, ens.n_hidden, N_)
 
     eval_steps = sorted(set(range(0, updates, eval_every)) | {updates}) if eval_every else [0, updates]
     eval_set = set(eval_steps)

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import torch
 
-from experiments.engine import Ensemble, Member, fit
+from experiments.engine import Ensemble, Member, default_eval_batch_size, fit
 from experiments.tasks import TASKS, test_batches, test_set
 
 # ----------------------------------------------------------------------------- Pascanu, Mikolov & Bengio 2013
@@ -108,18 +108,13 @@ def step_seconds(cell="tanh", n_hidden=N_HIDDEN, batch=BATCH):
     return STEP_US_50x20 * size * (5.0 if cell == "lstm" else 1.0) * 1e-6
 
 
-def eval_batch_size(members, length, n_hidden, n):
-    """Sequences per evaluation pass: keeps the K × T × B × n activations near 16M floats (64 MB)."""
-    return max(1, min(n, (1 << 24) // max(1, members * length * n_hidden)))
-
-
 def wrong_fraction(ens, task, length, n, seed=None, chunk=1000):
     """Fraction of n fresh test sequences each member gets wrong (task's criterion), evaluated in chunks."""
     t = TASKS[task]
     kw = {} if seed is None else {"seed": seed}
     wrong = np.zeros(ens.K)
     for x, y in test_batches(task, length, n=n, chunk=chunk, **kw):
-        bs = eval_batch_size(ens.K, x.shape[0], N_HIDDEN, x.shape[1])
+        bs = default_eval_batch_size(ens.K, x.shape[0], N_HIDDEN, x.shape[1])
         pred = ens.evaluate(torch.as_tensor(x), y, t.loss, batch_size=bs)["pred"].cpu().numpy()
         wrong += np.array([t.error(p, y).sum() for p in pred])
     wrong /= n

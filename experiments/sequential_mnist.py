@@ -34,7 +34,7 @@ PROFILES = {
                     lr={"irnn": 1e-4, "relu_gauss": 1e-4, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3}),
 }
 SEED_BASE = 784
-PAPER_UPDATES = 1_000_000    # "about a million updates" for the IRNN (PAPERS.md)
+PAPER_UPDATES = 1_000_000    # "about a million updates" for the IRNN (Le et al. 2015, as quoted by later papers)
 
 
 def _load(download):

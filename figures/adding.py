@@ -11,7 +11,7 @@ BASELINE = 1 / 6          # MSE of always predicting 1 (TASKS["adding_le"].chanc
 SOLVED = BASELINE / 10    # "beats the baseline by 10×"
 
 PAPER_LENGTHS = [150, 200, 300, 400]
-# later work on the same task, for the report's context (PAPERS.md)
+# later work on the same task, for the report's context (Arjovsky et al. 2016; Li et al. 2018)
 LATER = dict(urnn_min_length=100, urnn_max_length=750, urnn_units=128, urnn_lr=1e-3, urnn_clip=1.0,
              urnn_lstm_solves_up_to=400, indrnn_fail_length=1000)
 
