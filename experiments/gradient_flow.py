@@ -16,7 +16,7 @@ from experiments.tasks import adding_le, test_set
 PROFILES = {
     "smoke":   dict(lengths=[30], n_hidden=32, seeds=1, updates=20, record_every=10, batch=16, lr=LE_LR),
     "default": dict(lengths=[40, 150], n_hidden=100, seeds=1, updates=100, record_every=50, batch=32, lr=LE_LR),
-    "full":    dict(lengths=[40, 150, 400], n_hidden=100, seeds=5, updates=1000, record_every=250, batch=32, lr=LE_LR),
+    "full":    dict(lengths=[40, 150, 400], n_hidden=100, seeds=2, updates=1000, record_every=250, batch=32, lr=LE_LR),
     "paper":   dict(lengths=[40, 150, 400], n_hidden=100, seeds=5, updates=1000, record_every=250, batch=32, lr=LE_LR),
 }
 SEED_BASE = 2015

@@ -17,7 +17,7 @@ PROFILES = {
     "smoke":   dict(min_length=10, max_length=16, seeds=1, updates=40, eval_lengths=[10, 15, 30], test_n=200),
     "default": dict(min_length=20, max_length=31, seeds=2, updates=3000,
                     eval_lengths=[20, 30, 60, 100, 200, 500, 1000], test_n=1000),
-    "full":    dict(min_length=50, max_length=200, seeds=3, updates=200000,
+    "full":    dict(min_length=50, max_length=200, seeds=3, updates=30000,
                     eval_lengths=[50, 100, 200, 500, 1000, 2000, 5000], test_n=10000),
     "paper":   dict(min_length=50, max_length=200, seeds=5, updates=2000000,
                     eval_lengths=[50, 100, 200, 500, 1000, 2000, 5000, 10000], test_n=10000),

@@ -96,15 +96,15 @@ def train_one_seed(config, seed, methods, device, **fit_kw):
     return ens, r
 
 
-# CPU cost of one member's time step, forward and backward, one thread (benchmarks/trainer.py on this project's
-# 2-core machine: ~12 µs for tanh, 50 units, batch 20; the IRNN at 100 units, batch 32 ~47 µs; the LSTM ~230 µs).
-# Only --list's estimates use it.
+# CPU cost of one member's time step, forward and backward, one thread (measured on this project's 2-core
+# machine: ~12 µs for tanh, 50 units, batch 20; ~47 µs for the IRNN at 100 units, batch 32; ~230 µs for the LSTM).
+# Tiny steps are latency-bound, so the cost grows slower than the FLOPs. Only --list's estimates use it.
 STEP_US_50x20 = 12.0
 
 
 def step_seconds(cell="tanh", n_hidden=N_HIDDEN, batch=BATCH):
     """Estimated CPU seconds of one member's forward + backward time step."""
-    size = max(1.0, (n_hidden / 50) ** 2 * batch / 20)
+    size = max(1.0, (n_hidden / 50) ** 2 * batch / 20) ** 0.7
     return STEP_US_50x20 * size * (5.0 if cell == "lstm" else 1.0) * 1e-6
 
 

@@ -20,7 +20,7 @@ from experiments.tasks import TASKS, success, test_set
 
 ALL_METHODS = ["MSGD", "MSGD-C", "MSGD-CR", "MSGD-CR (text)"]
 OTHER_TASKS = ["temporal_order_3bit", "adding", "multiplication", "random_permutation", "noiseless_memorization_authors"]
-# updates_per_step·L updates at length L (capped at the paper's 5M); success checked every 20 updates on
+# updates (or updates_per_step·L) updates at length L (capped at the paper's 5M); success checked every 20 updates on
 # check_n fresh sequences, judged at the end on test_n fresh ones
 PROFILES = {
     "smoke":   dict(fig7_task="temporal_order", lengths=[10, 15], table_tasks=["adding"], table_lengths=[10],
@@ -29,7 +29,7 @@ PROFILES = {
                     methods=ALL_METHODS, seeds=3, updates_per_step=240, check_n=200, test_n=2000, monitor_n=500,
                     evals=24),
     "full":    dict(fig7_task="temporal_order", lengths=[50, 100, 150, 200], table_tasks=OTHER_TASKS,
-                    table_lengths=[50], methods=ALL_METHODS, seeds=3, updates_per_step=200, check_n=500,
+                    table_lengths=[50], methods=ALL_METHODS, seeds=3, updates=15000, check_n=500,
                     test_n=10000, monitor_n=1000, evals=20),
     "paper":   dict(fig7_task="temporal_order", lengths=[50, 100, 150, 200], table_tasks=OTHER_TASKS,
                     table_lengths=[50, 100, 150, 200], methods=ALL_METHODS, seeds=5, updates_per_step=25000,
@@ -39,7 +39,8 @@ PAPER_MAX_UPDATES = 5_000_000
 
 
 def updates_for(config, length):
-    return min(PAPER_MAX_UPDATES, config["updates_per_step"] * length)
+    """A fixed number of updates (config "updates"), or updates_per_step·L, at most the paper's 5M."""
+    return min(PAPER_MAX_UPDATES, config.get("updates") or config["updates_per_step"] * length)
 
 
 # ----------------------------------------------------------------------------- the experiment
@@ -106,11 +107,11 @@ def estimate(config):
 
 def budget(config):
     L = config["lengths"]
-    return (f"{TASK_TITLES[config['fig7_task']]} at L = {', '.join(map(str, L))}"
-            + (f" (+ {len(config['table_tasks'])} more tasks at L = {', '.join(map(str, config['table_lengths']))})"
-               if config["table_tasks"] else "")
-            + f"; {config['seeds']} seeds; {config['updates_per_step']}·L updates "
-              f"({updates_for(config, L[0])}–{updates_for(config, L[-1])}); "
-              f"success on {config['test_n']} fresh sequences")
+    others = (f" (+ {len(config['table_tasks'])} more tasks at L = {', '.join(map(str, config['table_lengths']))})"
+              if config["table_tasks"] else "")
+    updates = f"{config['updates']}" if config.get("updates") else f"{config['updates_per_step']}·L"
+    return (f"{TASK_TITLES[config['fig7_task']]} at L = {', '.join(map(str, L))}{others}; {config['seeds']} seeds; "
+            f"{updates} updates ({updates_for(config, L[0])}–{updates_for(config, L[-1])}) at most, a run stops when "
+            f"it succeeds; success on {config['test_n']} fresh sequences")
 
 
