@@ -52,10 +52,9 @@ def run(config, spec, device):
     r = fit(ens, lambda rng, n: adding_le(rng, n, T), updates=config["updates"], batch_size=config["batch"],
             loss="mse", eval_every=config["eval_every"], test=(x_test, y_test),
             metric=lambda pred, y: np.array([task.error(p, y).mean() for p in pred]))
-    return dict(model=model, length=T, lr=lr, lr_sweep=bool(spec.get("lr_sweep")),
-                member_lrs=[m.lr for m in members], seeds=seeds, eval_steps=r["eval_steps"],
-                test_mse=r["test_loss"], test_wrong=r["test_error"], diverged_at=r["diverged_at"],
-                train_mse=r["train_loss"], grad_norm=r["grad_norm"], seconds=r["seconds"])
+    return dict(model=model, length=T, lr=lr, lr_sweep=bool(spec.get("lr_sweep")), seeds=seeds,
+                eval_steps=r["eval_steps"], test_mse=r["test_loss"], diverged_at=r["diverged_at"],
+                seconds=r["seconds"])
 
 
 def estimate(config):

@@ -37,7 +37,7 @@ def run(config, spec, device):
             dEdh_every=config["record_every"])
     # dEdh: (K, records, T), index k-1 = ‖∂E/∂h_k‖
     return dict(model=model, length=T, seeds=seeds, steps=np.asarray(r["dEdh_steps"]), dEdh=r["dEdh"],
-                train_mse=r["train_loss"], seconds=r["seconds"])
+                seconds=r["seconds"])
 
 
 def estimate(config):

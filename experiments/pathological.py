@@ -14,8 +14,8 @@ The shared pieces (inits, methods, ensembles, evaluation) live in experiments/mo
 import numpy as np
 
 from experiments.engine import fit
-from experiments.models import (BATCH, step_seconds, CHECK_EVERY, INITS, TASK_TITLES, by_omega_form, make_ensemble, metric,
-                               sampler, success_check, wrong_fraction)
+from experiments.models import (BATCH, CHECK_EVERY, INITS, TASK_TITLES, by_omega_form, make_ensemble, metric,
+                               sampler, step_seconds, success_check, wrong_fraction)
 from experiments.tasks import TASKS, success, test_set
 
 ALL_METHODS = ["MSGD", "MSGD-C", "MSGD-CR", "MSGD-CR (text)"]
@@ -69,7 +69,6 @@ def run(config, spec, device):
     monitor = test_set(task, length, n=config["monitor_n"], seed=7)
     seed_groups = [[s] for s in seeds] if task in VARIABLE_LENGTH else [seeds]
     per_member = {}   # (method, seed) -> this member's records
-    seconds = 0.0
     for group_methods in by_omega_form(methods):          # one ensemble per Ω form ...
         for group in seed_groups:                          # ... and per seed where lengths vary by batch
             ens = make_ensemble(task, init, group_methods, group, device)
@@ -79,7 +78,6 @@ def run(config, spec, device):
             final = wrong_fraction(ens, task, length, config["test_n"])
             grad = np.where(np.isfinite(r["grad_norm"]), r["grad_norm"], np.nan)
             max_grad = np.nanmax(np.where(np.isnan(grad), -np.inf, grad), axis=1) if grad.size else np.zeros(ens.K)
-            seconds += r["seconds"]
             for k, (m, s) in enumerate((m, s) for m in group_methods for s in group):
                 per_member[m, s] = dict(monitor_error=r["test_error"][k], final_error=final[k],
                                         diverged_at=r["diverged_at"][k], success_at=r["success_at"][k],
@@ -96,7 +94,7 @@ def run(config, spec, device):
                 success=np.array([success(e) for e in final]), success_at=merged("success_at"),
                 diverged_at=merged("diverged_at"), bad_steps=merged("bad_steps"),
                 max_grad=np.array(merged("max_grad"), dtype=np.float64),
-                first_grad=np.array(merged("first_grad")), train_seconds=seconds)
+                first_grad=np.array(merged("first_grad")))
 
 
 def estimate(config):
