@@ -33,7 +33,7 @@ def draw(config, results, figures):
             ax.set_title(f"$T = {T}$, " + (f"после {step} шагов" if step else "в начале обучения"), fontsize=9)
         lo = min(float(np.min(profile(m, T, st))) for m in LE_MODELS for st in shown)
         row[0].set_ylim(bottom=max(lo / 3, 1e-30))
-        row[0].set_ylabel("$\\|\\partial E/\\partial h_k\\|$")
+        row[0].set_ylabel("ошибка на шаге $k$")
     for ax in axes[-1]:
         ax.set_xlabel("шаг $k$")
     legend_right(fig, *axes[0][0].get_legend_handles_labels())

@@ -22,7 +22,7 @@ def _style_panel(ax, f, first):
     ax.set_title(ACTIVATION_LABELS[f], fontsize=9)
     ax.set_xlabel("$T - k$")
     if first:
-        ax.set_ylabel("$\\|\\prod\\, \\partial h_i / \\partial h_{i-1}\\|$")
+        ax.set_ylabel("норма произведения")
 
 
 def draw(config, results, figures):
@@ -31,7 +31,7 @@ def draw(config, results, figures):
     T = config["steps"]
     d = np.arange(1, T + 1)
 
-    fig, axes = plt.subplots(1, len(ACTIVATIONS), figsize=(FULL_W, 2.7), sharex=True, sharey=True)
+    fig, axes = plt.subplots(1, len(ACTIVATIONS), figsize=(FULL_W, 2.35), sharex=True, sharey=True)
     for i, (ax, f) in enumerate(zip(axes, ACTIVATIONS)):
         r = by_f[f]
         for c, colour in enumerate(GAUSS_COLOURS):
@@ -39,11 +39,11 @@ def draw(config, results, figures):
             ax.plot(d, np.median(r["bounds"][c], axis=0), color=colour, ls="--", lw=0.9)
         _style_panel(ax, f, i == 0)
     handles, names = axes[0].get_legend_handles_labels()
-    legend_top(fig, handles, names, ncol=len(names), title="$\\gamma\\lambda_1$ (пунктир — оценка $(\\gamma\\lambda_1)^{T-k}$)",
+    legend_top(fig, handles, names, ncol=len(names), title="γλ₁ (пунктир — оценка)",
                handlelength=1.2, columnspacing=0.8)
     save(fig, figures, "jacobian_gaussian")
 
-    fig, axes = plt.subplots(1, len(ACTIVATIONS), figsize=(FULL_W, 2.6), sharex=True, sharey=True)
+    fig, axes = plt.subplots(1, len(ACTIVATIONS), figsize=(FULL_W, 2.3), sharex=True, sharey=True)
     for i, (ax, f) in enumerate(zip(axes, ACTIVATIONS)):
         r = by_f[f]
         for kind, colour in W_COLOURS.items():
@@ -54,8 +54,8 @@ def draw(config, results, figures):
     save(fig, figures, "jacobian_special")
 
     fig, ax = plt.subplots(figsize=FULL)
-    for f, kind, colour, label in [("tanh", "gauss 0.9", BLUE, "tanh, гаусс., $\\gamma\\lambda_1 = 0.9$"),
-                                   ("tanh", "gauss 1.5", RED, "tanh, гаусс., $\\gamma\\lambda_1 = 1.5$"),
+    for f, kind, colour, label in [("tanh", "gauss 0.9", BLUE, "tanh, гаусс., γλ₁ = 0.9"),
+                                   ("tanh", "gauss 1.5", RED, "tanh, гаусс., γλ₁ = 1.5"),
                                    ("tanh", "orthogonal", W_COLOURS["orthogonal"], "tanh, ортогональная"),
                                    ("relu", "identity", W_COLOURS["identity"], "ReLU, $W = I$"),
                                    ("linear", "orthogonal", "black", "$f(z) = z$, ортогональная")]:
@@ -63,7 +63,7 @@ def draw(config, results, figures):
         ax.plot(np.arange(1, spectra.shape[1] + 1), np.median(spectra, axis=0), color=colour, lw=1.6, label=label)
     ax.set_yscale("log")
     ax.set_xlabel("номер сингулярного числа $i$")
-    ax.set_ylabel(f"$\\sigma_i$ произведения ({T} шагов)")
+    ax.set_ylabel("сингулярное число")
     legend_right(ax)
     save(fig, figures, "jacobian_spectrum")
 

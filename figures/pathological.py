@@ -31,7 +31,7 @@ def draw(config, results, figures):
     fig7 = {(r["length"], r["init"]): r for r in results if r["task"] == task}
     S = config["seeds"]
 
-    fig, axes = plt.subplots(2, len(INITS), figsize=(FULL_W, 3.0), sharex=True, sharey="row")
+    fig, axes = plt.subplots(2, len(INITS), figsize=(FULL_W, 2.6), sharex=True, sharey="row")
     rates, errors = {}, {}
     for c, init in enumerate(INITS):
         for method, colour in METHOD_COLOURS.items():

@@ -20,9 +20,9 @@ CYCLE = [BLUE, RED, GREEN, ORANGE, PURPLE, SKY, GREY, "#000000"]
 
 # final sizes in inches (the deck's text width is 5.5 in)
 FULL_W = 5.5
-FULL_H = 2.5
+FULL_H = 2.3
 FULL = (FULL_W, FULL_H)               # a figure across the whole frame under a title
-HALF = (2.7, 2.5)                     # a figure in a half-width column
+HALF = (2.7, 2.3)                     # a figure in a half-width column
 MIN_PT = 9                            # the smallest text in any figure
 
 plt.rcParams.update({
@@ -72,7 +72,7 @@ def _tidy_log_axes(fig):
     from matplotlib.ticker import NullFormatter
     for ax in fig.axes:
         for axis, scale, lim in ((ax.yaxis, ax.get_yscale(), ax.get_ylim()), (ax.xaxis, ax.get_xscale(), ax.get_xlim())):
-            if scale == "log" and min(lim) > 0 and math.log10(max(lim) / min(lim)) >= 1.2:
+            if scale == "log" and min(lim) > 0 and math.log10(max(lim) / min(lim)) >= 2:
                 axis.set_minor_formatter(NullFormatter())
 
 

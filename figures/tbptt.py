@@ -30,8 +30,8 @@ def draw(config, results, figures):
         ax1.plot(r["eval_steps"], med, color=colour, lw=2.0, label=_label(r["window"], L))
         for e in r["test_error"]:
             ax1.plot(r["eval_steps"], e, color=colour, lw=0.6, alpha=0.3)
-    ax1.axhline(0.75, color=CHANCE, ls=":", lw=1.0)
-    ax1.axhline(0.5, color=CHANCE, ls="--", lw=0.8)
+    ax1.axhline(0.75, color=CHANCE, ls=":", lw=1.0, label="случайно")
+    ax1.axhline(0.5, color=CHANCE, ls="--", lw=0.8, label="знает один символ")
     ax1.set_yticks([0, 0.25, 0.5, 0.75], ["0", "0.25", "0.5", "0.75"])
     ax1.set_ylim(-0.02, 0.85)
     ax1.set_xlabel("шаг обучения")

@@ -33,7 +33,7 @@ def draw(config, results, figures):
         ax.set_yscale("log")
         ax.set_xlabel("шаг $k$")
         ax.set_title(METHOD_LABELS[m], color=METHOD_COLOURS[m])
-    axes[0].set_ylabel("$\\|\\partial E/\\partial h_k\\| \\,/\\, \\|\\partial E/\\partial h_T\\|$", fontsize=9)
+    axes[0].set_ylabel("доля ошибки на шаге $k$")
     legend_right(axes[1], title="после шагов\nобучения")
     save(fig, figures, "vanishing")
 
