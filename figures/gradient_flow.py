@@ -19,7 +19,7 @@ def draw(config, results, figures):
         d = by[(m, T)]["dEdh"][:, steps.index(step), :].astype(np.float64)
         return np.exp(np.nanmean(np.log(d + 1e-300), axis=0))   # geometric mean over seeds
 
-    fig, axes = plt.subplots(len(lengths), len(shown), figsize=(FULL_W, 1.35 * len(lengths) + 0.5),
+    fig, axes = plt.subplots(len(lengths), len(shown), figsize=(FULL_W, 1.25 * len(lengths) + 0.35),
                              sharey="row", sharex="row", squeeze=False)
     for row, T in zip(axes, lengths):
         k = np.arange(1, T + 1)
@@ -30,12 +30,12 @@ def draw(config, results, figures):
             ax.set_yscale("log")
             ax.locator_params(axis="y", numticks=4)
             ax.minorticks_off()
-            ax.set_title(f"$T = {T}$, " + (f"после {step} шагов" if step else "в начале обучения"), fontsize=9)
+            ax.set_title(f"$T = {T}$: " + (f"через {step} шагов" if step else "начало"), fontsize=9, pad=2)
         lo = min(float(np.min(profile(m, T, st))) for m in LE_MODELS for st in shown)
         row[0].set_ylim(bottom=max(lo / 3, 1e-30))
-        row[0].set_ylabel("ошибка на шаге $k$")
     for ax in axes[-1]:
         ax.set_xlabel("шаг $k$")
+    fig.supylabel("ошибка на шаге $k$", fontsize=10)
     legend_right(fig, *axes[0][0].get_legend_handles_labels())
     save(fig, figures, "gradient_flow")
 
