@@ -11,10 +11,10 @@ def _label(w, L):
 
 
 def _colours(runs):
-    """Full BPTT black; the windows in one hue, darker for longer windows."""
+    """Full BPTT black; the windows in greys (the model is the tanh RNN, grey everywhere), darker when longer."""
     ws = [r["window"] for r in runs if r["window"] is not None]
-    cmap = plt.get_cmap("YlOrBr")
-    shade = {w: cmap(0.45 + 0.5 * i / max(1, len(ws) - 1)) for i, w in enumerate(sorted(ws))}
+    cmap = plt.get_cmap("Greys")
+    shade = {w: cmap(0.35 + 0.4 * i / max(1, len(ws) - 1)) for i, w in enumerate(sorted(ws))}
     return [("black" if r["window"] is None else shade[r["window"]]) for r in runs]
 
 
