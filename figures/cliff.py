@@ -41,8 +41,8 @@ def draw(config, results, figures):
     ax.set_ylim(*B_RANGE)
     ax.set_xlabel("$w$", labelpad=-4)
     ax.set_ylabel("$b$", labelpad=-4)
-    ax.zaxis.set_rotate_label(False)
-    ax.set_zlabel("$E$", labelpad=-4, rotation=0)
+    ax.set_zlabel("")
+    fig.text(0.03, 0.5, "$E$", ha="left", va="center")   # upright: a 3-D z label is drawn turned on its side
     ax.tick_params(pad=-2)
     ax.locator_params(nbins=3)
     ax.view_init(elev=35, azim=-130)
