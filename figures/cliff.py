@@ -23,7 +23,8 @@ def draw(config, results, figures):
     w, b, E, G = r["w"], r["b"], r["error"], r["grad_norm"]
 
     # the 3-D surface, for a half-width column beside the clipping rule
-    fig = plt.figure(figsize=(2.85, 2.6), layout="none")
+    fig = plt.figure(figsize=(2.85, 2.6))
+    fig.set_layout_engine("none")   # a 3-D axes placed by hand
     ax = fig.add_axes([0.02, -0.03, 1.0, 0.93], projection="3d", computed_zorder=False)  # paths on top
     step = max(1, len(w) // 120)
     Wg, Bg = np.meshgrid(w[::step], b[::step], indexing="ij")
