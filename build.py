@@ -15,7 +15,7 @@ from pathlib import Path
 from pipeline.registry import NAMES, PROFILES
 
 ROOT = Path(__file__).resolve().parent
-DOCUMENTS = [("deck", "deck.tex", {}), ("exercise", "exercise.tex", {"solutions": True}),
+DOCUMENTS = [("deck", "deck.tex", {}), ("deck-notes", "deck.tex", {"notes": True}), ("exercise", "exercise.tex", {"solutions": True}),
              ("exercise-student", "exercise.tex", {"solutions": False}), ("report", "report.tex", {})]
 
 

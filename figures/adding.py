@@ -5,7 +5,7 @@ import numpy as np
 
 from experiments.adding import budget
 from experiments.models import LE_CLIP, LE_MODELS, LE_OPTIMIZER
-from figures.style import BLUE, GREEN, ORANGE, PURPLE, RED, MODEL_COLOURS, MODEL_LABELS, budget_note, plt, save
+from figures.style import CHANCE, FULL, MODEL_COLOURS, MODEL_LABELS, MODEL_LABELS_RU, legend_right, plt, save
 
 BASELINE = 1 / 6          # MSE of always predicting 1 (TASKS["adding_le"].chance_loss)
 SOLVED = BASELINE / 10    # "beats the baseline by 10×"
@@ -44,28 +44,26 @@ def lr_sweep(config, sweep, figures):
         return {"sweep": None}
     r = sweep[0]
     lrs, per = list(config["irnn_lrs"]), config["seeds"]
-    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    fig, ax = plt.subplots(figsize=FULL)
     rows = []
-    for i, (lr, colour) in enumerate(zip(lrs, [BLUE, RED, ORANGE, GREEN, PURPLE])):
+    for i, (lr, colour) in enumerate(zip(lrs, [plt.get_cmap("YlOrBr")(0.35 + 0.6 * i / max(1, len(lrs) - 1)) for i in range(len(lrs))])):
         mse = r["test_mse"][i * per:(i + 1) * per]
         for curve in mse:
             ax.plot(r["eval_steps"], curve, color=colour, lw=0.6, alpha=0.35)
         ax.plot(r["eval_steps"], np.nanmedian(mse, axis=0) if np.isfinite(mse).any(axis=0).all() else mse[0],
-                color=colour, lw=1.6, label=f"lr = {lr:g}")
+                color=colour, lw=1.6, label=f"{lr:g}")
         hits = [first_below(r["eval_steps"], c, SOLVED) for c in mse]
         ok = [h for h in hits if h is not None]
         final = mse[:, -1]
         rows.append(dict(lr=lr, final=float(np.nanmedian(final)) if np.isfinite(final).any() else math.nan,
                          solved=len(ok), runs=len(hits), solved_at=int(np.median(ok)) if len(ok) * 2 > len(hits) else None,
                          diverged=sum(d is not None for d in r["diverged_at"][i * per:(i + 1) * per])))
-    ax.axhline(BASELINE, color="black", ls="--", lw=0.9, label="baseline 1/6")
-    ax.axhline(SOLVED, color="black", ls=":", lw=0.8)
+    ax.axhline(BASELINE, color=CHANCE, ls=":", lw=1.0, label="ответ «1»: $1/6$")
     ax.set_yscale("log")
-    ax.set_xlabel("updates")
-    ax.set_ylabel("test MSE")
-    ax.set_title(f"IRNN, T = {r['length']}: Adam learning rate")
-    ax.legend(loc="lower left")
-    budget_note(ax, f"{per} seed(s) per rate; {budget(config)}")
+    ax.set_xlabel("шаг обучения")
+    ax.set_ylabel("MSE на тесте")
+    ax.set_title(f"IRNN, $T = {r['length']}$", color=MODEL_COLOURS["irnn"])
+    legend_right(ax, title="шаг Adam")
     save(fig, figures, "adding_irnn_lr")
     finals = [x["final"] for x in rows]
     return {"sweep": dict(length=r["length"], rows=rows, lrs=lrs,
@@ -80,25 +78,22 @@ def draw(config, results, figures):
     lengths = sorted(config["lengths"])
     by = {(r["model"], r["length"]): r for r in results}
     summary = summarise(results)
-    note = f"median over {config['seeds']} seed(s) (thin: each seed); budget: {budget(config)}"
 
-    fig, axes = plt.subplots(1, len(lengths), figsize=(3.2 * len(lengths) + 0.6, 3.2), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(lengths), figsize=FULL, sharey=True, squeeze=False)
     for ax, T in zip(axes[0], lengths):
         for m in LE_MODELS:
             r = by[(m, T)]
             steps, mse = r["eval_steps"], r["test_mse"]
             for curve in mse:
-                ax.plot(steps, curve, color=MODEL_COLOURS[m], lw=0.6, alpha=0.35)
+                ax.plot(steps, curve, color=MODEL_COLOURS[m], lw=0.6, alpha=0.3)
             ax.plot(steps, np.nanmedian(mse, axis=0) if np.isfinite(mse).any(axis=0).all() else mse[0],
-                    color=MODEL_COLOURS[m], lw=1.6, label=MODEL_LABELS[m])
-        ax.axhline(BASELINE, color="black", ls="--", lw=0.9, label="baseline 1/6 (predict 1)")
-        ax.axhline(SOLVED, color="black", ls=":", lw=0.8, label="baseline / 10")
+                    color=MODEL_COLOURS[m], lw=1.8, label=MODEL_LABELS_RU[m])
+        ax.axhline(BASELINE, color=CHANCE, ls=":", lw=1.0, label="ответ «1»: $1/6$")
         ax.set_yscale("log")
-        ax.set_title(f"T = {T}")
-        ax.set_xlabel("updates")
-    axes[0][0].set_ylabel("test MSE")
-    axes[0][0].legend(loc="lower left", fontsize=6.5)
-    budget_note(axes[0][-1], note)
+        ax.set_title(f"$T = {T}$")
+        ax.set_xlabel("шаг обучения")
+    axes[0][0].set_ylabel("MSE на тесте")
+    legend_right(fig, *axes[0][0].get_legend_handles_labels())
     save(fig, figures, "adding_mse")
 
     rows = []

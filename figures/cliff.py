@@ -2,7 +2,11 @@
 import numpy as np
 
 from experiments.cliff import B_RANGE, CLIP, LEARNING_RATE, STARTS, STEPS, W_RANGE, budget, error_and_gradient
-from figures.style import BLUE, GREY, RED, budget_note, plt, save
+from matplotlib.lines import Line2D
+
+from figures.style import CHANCE, CLIP as CLIP_COLOUR, FULL, NO_CLIP, legend_top, plt, save
+
+CLIP_AT = CLIP
 
 SOLVED = 0.01  # a path "reaches the valley" when its final E is below this (the minimum E = 0 lies on the wall)
 
@@ -17,10 +21,11 @@ def _in_view(path):
 def draw(config, results, figures):
     r = results[0]
     w, b, E, G = r["w"], r["b"], r["error"], r["grad_norm"]
-    note = f"lr = {LEARNING_RATE:g}, clipping threshold = {CLIP:g}; {budget(config)}"
 
-    fig = plt.figure(figsize=(6.4, 4.4))
-    ax = fig.add_subplot(projection="3d", computed_zorder=False)  # paths on top of the surface
+    # the 3-D surface, for a half-width column beside the clipping rule
+    fig = plt.figure(figsize=(2.85, 2.6))
+    fig.set_layout_engine("none")   # a 3-D axes placed by hand
+    ax = fig.add_axes([0.02, -0.03, 1.0, 0.93], projection="3d", computed_zorder=False)  # paths on top
     step = max(1, len(w) // 120)
     Wg, Bg = np.meshgrid(w[::step], b[::step], indexing="ij")
     ax.plot_surface(Wg, Bg, E[::step, ::step], cmap="viridis", linewidth=0, antialiased=False, alpha=0.85, zorder=1)
@@ -29,44 +34,47 @@ def draw(config, results, figures):
         e = error_and_gradient(plain[:, 0], plain[:, 1])[0] + 0.01
         jump = np.r_[False, np.abs(np.diff(e)) > 0.05]
         e[jump] = np.nan  # no line drawn across the wall: a zig-zag over it would paint a curtain
-        ax.plot(plain[:, 0], plain[:, 1], e, color=RED, lw=1.8, zorder=12)
+        ax.plot(plain[:, 0], plain[:, 1], e, color=NO_CLIP, lw=1.8, zorder=12)
         # the clipped path zig-zags along the foot of the wall: dots read better than a line there
         ax.scatter(clipped[:, 0], clipped[:, 1], error_and_gradient(clipped[:, 0], clipped[:, 1])[0] + 0.01,
-                   color=BLUE, s=3, depthshade=False, zorder=11)
+                   color=CLIP_COLOUR, s=3, depthshade=False, zorder=11)
     ax.set_xlim(*W_RANGE)
     ax.set_ylim(*B_RANGE)
-    ax.set_xlabel("w")
-    ax.set_ylabel("b")
-    ax.set_zlabel("E")
+    ax.set_xlabel("$w$", labelpad=-4)
+    ax.set_ylabel("$b$", labelpad=-4)
+    ax.set_zlabel("")
+    fig.text(0.03, 0.5, "$E$", ha="left", va="center")   # upright: a 3-D z label is drawn turned on its side
+    ax.tick_params(pad=-2)
+    ax.locator_params(nbins=3)
     ax.view_init(elev=35, azim=-130)
+    fig.legend([Line2D([], [], color=NO_CLIP, lw=1.8), Line2D([], [], color=CLIP_COLOUR, marker="o", ls="", ms=3)],
+               ["без клиппинга", "клиппинг"], loc="upper center", ncol=2, bbox_to_anchor=(0.5, 1.0),
+               handlelength=1.2, columnspacing=1.0)
     save(fig, figures, "cliff_surface")
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=FULL)
     mesh = ax1.pcolormesh(b, w, np.log10(G + 1e-30), cmap="magma", shading="auto", vmin=-8, rasterized=True)
-    fig.colorbar(mesh, ax=ax1, label="log₁₀ ‖∇E‖")
+    cb = fig.colorbar(mesh, ax=ax1)
+    cb.set_label("$\\lg \\|\\nabla E\\|$")
     for i, p in enumerate(r["paths"]):
-        for kind, colour, ls in [("plain", RED, "-"), ("clipped", BLUE, "--")]:
+        for kind, colour, ls in [("plain", NO_CLIP, "-"), ("clipped", CLIP_COLOUR, "--")]:
             path = _in_view(p[kind]["path"])
-            ax1.plot(path[:, 1], path[:, 0], color=colour, ls=ls, lw=1.5,
-                     label=("gradient descent" if kind == "plain" else "with clipping") if i == 0 else None)
+            ax1.plot(path[:, 1], path[:, 0], color=colour, ls=ls, lw=1.5)
         ax1.plot(p["start"][1], p["start"][0], "o", color="white", ms=4)
     ax1.set_xlim(*B_RANGE)
     ax1.set_ylim(*W_RANGE)
-    ax1.set_xlabel("b")
-    ax1.set_ylabel("w")
+    ax1.set_xlabel("$b$")
+    ax1.set_ylabel("$w$")
     ax1.grid(False)
-    ax1.legend(loc="lower right")
-    ax1.set_title("‖∇E‖ over (w, b) with descent paths")
+    ax1.set_title("$\\|\\nabla E\\|$ на плоскости $(w, b)$")
     for i, p in enumerate(r["paths"]):
-        ax2.plot(p["plain"]["grad_norm"], color=RED, lw=1, alpha=0.8, label="gradient descent" if i == 0 else None)
-        ax2.plot(p["clipped"]["grad_norm"], color=BLUE, ls="--", lw=1, alpha=0.8, label="with clipping" if i == 0 else None)
-    ax2.axhline(CLIP, color=GREY, lw=0.8, ls=":", label="threshold")
+        ax2.plot(p["plain"]["grad_norm"], color=NO_CLIP, lw=1, alpha=0.8, label="без клиппинга" if i == 0 else None)
+        ax2.plot(p["clipped"]["grad_norm"], color=CLIP_COLOUR, ls="--", lw=1, alpha=0.8, label="клиппинг" if i == 0 else None)
+    ax2.axhline(CLIP_AT, color=CHANCE, lw=0.9, ls=":", label="порог")
     ax2.set_yscale("log")
-    ax2.set_xlabel("step")
-    ax2.set_ylabel("‖∇E‖ before clipping")
-    ax2.legend()
-    ax2.set_title("gradient norm along each path")
-    budget_note(ax2, note)
+    ax2.set_xlabel("шаг градиентного спуска")
+    ax2.set_title("$\\|\\nabla E\\|$ вдоль путей")
+    legend_top(fig, *ax2.get_legend_handles_labels(), ncol=3)
     save(fig, figures, "cliff_map")
 
     plain_jumps = [float(np.max(np.linalg.norm(np.diff(p["plain"]["path"], axis=0), axis=1))) for p in r["paths"]]

@@ -4,7 +4,7 @@ import numpy as np
 from experiments.explosion import METHODS, budget
 from experiments.models import TASK_TITLES
 from experiments.tasks import TASKS
-from figures.style import BLUE, GREY, RED, budget_note, plt, save
+from figures.style import CHANCE, FULL, GREY, METHOD_COLOURS, METHOD_LABELS, legend_top, plt, save
 
 SPIKE = 10.0     # a spike: the pre-clip norm is more than SPIKE times the run's median norm
 WINDOW = 50      # updates averaged before / after a spike to measure the jump in loss
@@ -65,37 +65,31 @@ def draw(config, results, figures):
     jumps = loss_jumps(show["train_loss"][0], sp)
     at = int(sp[int(np.argmax(jumps))]) if jumps else None
 
-    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(12, 3.4))
+    # the slide: the gradient norm and the loss beside it, one seed, both runs
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=FULL)
     steps = np.arange(show["grad_norm"].shape[1])
-    for k, (m, colour) in enumerate(zip(METHODS, [RED, BLUE])):
-        label = "no clipping (MSGD)" if m == "MSGD" else "clipping at 1 (MSGD-C)"
-        ax1.plot(steps, show["grad_norm"][k], color=colour, lw=0.5, alpha=0.8, label=label)
-        ax2.plot(steps, show["train_loss"][k], color=colour, lw=0.3, alpha=0.25)
-        ax2.plot(steps, _smooth(show["train_loss"][k]), color=colour, lw=1.4, label=label)
-        ax3.plot(show["eval_steps"], show["test_error"][k], "o-", ms=2.5, color=colour, label=label)
-    ax1.axhline(1.0, color=GREY, ls=":", lw=0.9, label="threshold")
+    for k, m in enumerate(METHODS):
+        colour = METHOD_COLOURS[m]
+        ax1.plot(steps, show["grad_norm"][k], color=colour, lw=0.6, alpha=0.85, label=METHOD_LABELS[m])
+        ax2.plot(steps, show["train_loss"][k], color=colour, lw=0.3, alpha=0.2)
+        ax2.plot(steps, _smooth(show["train_loss"][k]), color=colour, lw=1.5, label=METHOD_LABELS[m])
+    thr = ax1.axhline(1.0, color=GREY, ls="-.", lw=1.0, label="порог клиппинга")
     ax1.set_yscale("log")
-    ax1.set_xlabel("update")
-    ax1.set_ylabel("‖∇E‖ before clipping")
-    ax1.legend(loc="upper left", fontsize=7)
-    ax2.axhline(chance_loss, color=GREY, ls=":", lw=0.9, label="chance (ln 4)")
-    ax2.set_xlabel("update")
-    ax2.set_ylabel("training loss (25-update mean)")
+    ax1.set_xlabel("шаг обучения")
+    ax1.set_title("норма градиента $\\|\\nabla E\\|$")
+    ax2.axhline(chance_loss, color=CHANCE, ls=":", lw=1.0, label="случайно")
+    ax2.set_xlabel("шаг обучения")
+    ax2.set_title("функция потерь")
     ax2.set_ylim(0, max(2.5 * chance_loss, 0.1))
-    ax3.axhline(TASKS[config["task"]].chance_error, color=GREY, ls=":", lw=0.9)
-    ax3.set_xlabel("update")
-    ax3.set_ylabel("test error")
-    ax3.set_ylim(-0.02, 1.0)
     if at is not None:
-        for ax in (ax1, ax2, ax3):
-            ax.axvline(at, color=RED, lw=0.8, ls="--", alpha=0.6)
-    ax1.set_title(f"seed {show['seed']}: the gradient norm")
-    ax2.set_title("the loss beside it")
-    ax3.set_title("test error")
-    budget_note(ax3, budget(config))
+        for ax in (ax1, ax2):
+            ax.axvline(at, color=GREY, lw=0.9, ls="--", zorder=0)
+    h, lab = ax2.get_legend_handles_labels()
+    legend_top(fig, h + [thr], lab + ["порог клиппинга"], ncol=4, handlelength=1.5, columnspacing=0.8)
     save(fig, figures, "explosion")
 
     u, c = stats["MSGD"], stats["MSGD-C"]
+    all_jumps = u["jumps"]
     return {
         "budget": budget(config), "task": TASK_TITLES[config["task"]], "length": config["length"],
         "init": config["init"], "seeds": config["seeds"], "updates": config["updates"], "shown_seed": int(show["seed"]),
@@ -109,6 +103,8 @@ def draw(config, results, figures):
         "spikes_plain": u["spikes"], "spikes_clipped": c["spikes"],
         "mean_jump_plain": float(np.mean(u["jumps"])) if u["jumps"] else None,
         "mean_jump_clipped": float(np.mean(c["jumps"])) if c["jumps"] else None,
+        "median_jump_plain": float(np.median(all_jumps)) if all_jumps else None,
+        "median_jump_clipped": float(np.median(c["jumps"])) if c["jumps"] else None,
         "fallbacks_plain": u["fallbacks"], "fallbacks_clipped": c["fallbacks"],
         "final_plain": u["final"], "final_clipped": c["final"],
         "median_final_plain": float(np.median(u["final"])), "median_final_clipped": float(np.median(c["final"])),

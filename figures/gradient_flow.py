@@ -3,7 +3,7 @@ import numpy as np
 
 from experiments.gradient_flow import budget
 from experiments.models import LE_MODELS
-from figures.style import MODEL_COLOURS, MODEL_LABELS, budget_note, plt, save
+from figures.style import CHANCE, FULL_W, MODEL_COLOURS, MODEL_LABELS, MODEL_LABELS_RU, legend_right, plt, save
 
 UNDERFLOW = 1e-30          # a ratio below this is reported as 0 (the float32 signal itself underflowed)
 
@@ -19,24 +19,24 @@ def draw(config, results, figures):
         d = by[(m, T)]["dEdh"][:, steps.index(step), :].astype(np.float64)
         return np.exp(np.nanmean(np.log(d + 1e-300), axis=0))   # geometric mean over seeds
 
-    fig, axes = plt.subplots(len(lengths), len(shown), figsize=(5.2 * len(shown), 2.2 * len(lengths) + 0.5),
-                             sharey="row", squeeze=False, gridspec_kw=dict(hspace=0.45))
+    fig, axes = plt.subplots(len(lengths), len(shown), figsize=(FULL_W, 1.25 * len(lengths) + 0.35),
+                             sharey="row", sharex="row", squeeze=False)
     for row, T in zip(axes, lengths):
         k = np.arange(1, T + 1)
         for ax, step in zip(row, shown):
             for m in LE_MODELS:
-                ax.plot(k, profile(m, T, step), color=MODEL_COLOURS[m], lw=1.5, label=MODEL_LABELS[m])
-            ax.axvline(T / 2, color="black", ls=":", lw=0.8)
+                ax.plot(k, profile(m, T, step), color=MODEL_COLOURS[m], lw=1.6, label=MODEL_LABELS_RU[m])
+            ax.axvline(T / 2, color=CHANCE, ls=":", lw=0.9)
             ax.set_yscale("log")
-            ax.set_title(f"T = {T}, " + (f"after {step} updates" if step else "at initialisation"))
+            ax.locator_params(axis="y", numticks=4)
+            ax.minorticks_off()
+            ax.set_title(f"$T = {T}$: " + (f"через {step} шагов" if step else "начало"), fontsize=9, pad=2)
         lo = min(float(np.min(profile(m, T, st))) for m in LE_MODELS for st in shown)
         row[0].set_ylim(bottom=max(lo / 3, 1e-30))
-        row[0].set_ylabel("‖∂E/∂h_k‖")
     for ax in axes[-1]:
-        ax.set_xlabel("step k")
-    axes[0][0].legend(loc="lower right", fontsize=7)
-    budget_note(axes[-1][-1], f"mean over the batch, geometric mean over seeds; dotted: T/2 (the first marker lies "
-                              f"left of it); {budget(config)}")
+        ax.set_xlabel("шаг $k$")
+    fig.supylabel("ошибка на шаге $k$", fontsize=10)
+    legend_right(fig, *axes[0][0].get_legend_handles_labels())
     save(fig, figures, "gradient_flow")
 
     def ratio(m, T, step, at):

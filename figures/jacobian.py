@@ -2,11 +2,10 @@
 import numpy as np
 
 from experiments.jacobian import ACTIVATIONS, EXPLODING_RADIUS, GAUSSIAN_TARGETS, budget
-from figures.style import BLUE, GREEN, GREY, ORANGE, PURPLE, RED, budget_note, plt, save
+from figures.style import ACTIVATION_LABELS, BLUE, ORANGE, SKY, FULL, FULL_W, RED, W_COLOURS, W_LABELS, legend_right, legend_top, plt, save
 
-GAUSS_COLOURS = [BLUE, GREEN, GREY, ORANGE, RED]
-SPECIAL_COLOURS = {"orthogonal": BLUE, "identity": RED, "sparse": GREEN}
-TITLES = {"tanh": "tanh (γ = 1)", "sigmoid": "sigmoid (γ = 1/4)", "relu": "ReLU (γ = 1)", "linear": "f(z) = z (γ = 1)"}
+# γλ₁ from small to large: one sequential scale (blue: vanishing side, red: exploding side)
+GAUSS_COLOURS = [BLUE, SKY, "black", ORANGE, RED]
 
 
 def _median_band(ax, d, values, colour, label):
@@ -15,14 +14,15 @@ def _median_band(ax, d, values, colour, label):
     ax.fill_between(d, lo, hi, color=colour, alpha=0.2, lw=0)
 
 
-def _style_panel(ax, f):
+def _style_panel(ax, f, first):
     ax.set_yscale("log")
     ax.set_ylim(1e-30, 1e12)
-    ax.set_title(TITLES[f])
-    if ax.get_subplotspec().is_last_row():
-        ax.set_xlabel("distance T − k")
-    if ax.get_subplotspec().is_first_col():
-        ax.set_ylabel("‖∏ ∂h_i/∂h_{i−1}‖₂")
+    ax.set_yticks([1e-30, 1e-20, 1e-10, 1, 1e10])
+    ax.minorticks_off()
+    ax.set_title(ACTIVATION_LABELS[f], fontsize=9)
+    ax.set_xlabel("$T - k$")
+    if first:
+        ax.set_ylabel("норма произведения")
 
 
 def draw(config, results, figures):
@@ -30,47 +30,41 @@ def draw(config, results, figures):
     labels = results[0]["labels"]
     T = config["steps"]
     d = np.arange(1, T + 1)
-    note = f"median and 10–90% band over {config['seeds']} seeds; n = {config['n_hidden']}; profile budget: {budget(config)}"
 
-    fig, axes = plt.subplots(2, 2, figsize=(9, 5.2), sharex=True, sharey=True)
-    axes = axes.ravel()
-    for ax, f in zip(axes, ACTIVATIONS):
+    fig, axes = plt.subplots(1, len(ACTIVATIONS), figsize=(FULL_W, 2.35), sharex=True, sharey=True)
+    for i, (ax, f) in enumerate(zip(axes, ACTIVATIONS)):
         r = by_f[f]
         for c, colour in enumerate(GAUSS_COLOURS):
-            _median_band(ax, d, r["norms"][c], colour, f"γλ₁ = {GAUSSIAN_TARGETS[c]:g}")
+            _median_band(ax, d, r["norms"][c], colour, f"{GAUSSIAN_TARGETS[c]:g}")
             ax.plot(d, np.median(r["bounds"][c], axis=0), color=colour, ls="--", lw=0.9)
-        c = labels.index(f"gauss rho {EXPLODING_RADIUS:g}")
-        _median_band(ax, d, r["norms"][c], PURPLE, f"ρ(W) = {EXPLODING_RADIUS:g}")
-        _style_panel(ax, f)
+        _style_panel(ax, f, i == 0)
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="center left", bbox_to_anchor=(1.0, 0.55), title="Gaussian W\nsolid: measured\ndashed: (γλ₁)^(T−k)")
-    budget_note(axes[-1], note)
+    legend_top(fig, handles, names, ncol=len(names), title="γλ₁ (пунктир — оценка)",
+               handlelength=1.2, columnspacing=0.8)
     save(fig, figures, "jacobian_gaussian")
 
-    fig, axes = plt.subplots(2, 2, figsize=(9, 5.2), sharex=True, sharey=True)
-    axes = axes.ravel()
-    for ax, f in zip(axes, ACTIVATIONS):
+    fig, axes = plt.subplots(1, len(ACTIVATIONS), figsize=(FULL_W, 2.3), sharex=True, sharey=True)
+    for i, (ax, f) in enumerate(zip(axes, ACTIVATIONS)):
         r = by_f[f]
-        for kind, colour in SPECIAL_COLOURS.items():
-            c = labels.index(kind)
-            _median_band(ax, d, r["norms"][c], colour, {"orthogonal": "orthogonal W", "identity": "W = I",
-                                                        "sparse": "sparse W, ρ = 0.95"}[kind])
-        _style_panel(ax, f)
+        for kind, colour in W_COLOURS.items():
+            _median_band(ax, d, r["norms"][labels.index(kind)], colour, W_LABELS[kind])
+        _style_panel(ax, f, i == 0)
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="center left", bbox_to_anchor=(1.0, 0.55))
-    budget_note(axes[-1], note)
+    legend_top(fig, handles, names, ncol=3, handlelength=1.2, columnspacing=0.8)
     save(fig, figures, "jacobian_special")
 
-    fig, ax = plt.subplots(figsize=(6, 3.3))
-    for f, kind, colour in [("tanh", "gauss 0.9", BLUE), ("tanh", "gauss 1.5", RED), ("tanh", "orthogonal", GREEN),
-                            ("relu", "identity", ORANGE), ("linear", "orthogonal", GREY)]:
+    fig, ax = plt.subplots(figsize=FULL)
+    for f, kind, colour, label in [("tanh", "gauss 0.9", BLUE, "tanh, гаусс., γλ₁ = 0.9"),
+                                   ("tanh", "gauss 1.5", RED, "tanh, гаусс., γλ₁ = 1.5"),
+                                   ("tanh", "orthogonal", W_COLOURS["orthogonal"], "tanh, ортогональная"),
+                                   ("relu", "identity", W_COLOURS["identity"], "ReLU, $W = I$"),
+                                   ("linear", "orthogonal", "black", "$f(z) = z$, ортогональная")]:
         spectra = by_f[f]["spectra"][labels.index(kind)]
-        ax.plot(np.arange(1, spectra.shape[1] + 1), np.median(spectra, axis=0), color=colour, label=f"{f}, {kind}")
+        ax.plot(np.arange(1, spectra.shape[1] + 1), np.median(spectra, axis=0), color=colour, lw=1.6, label=label)
     ax.set_yscale("log")
-    ax.set_xlabel("index of singular value")
-    ax.set_ylabel(f"σ_i of the product at distance {T}")
-    ax.legend(loc="lower left")
-    budget_note(ax, f"median over {config['seeds']} seeds")
+    ax.set_xlabel("номер сингулярного числа $i$")
+    ax.set_ylabel("сингулярное число")
+    legend_right(ax)
     save(fig, figures, "jacobian_spectrum")
 
     def median_norm(f, label, dist):

@@ -4,24 +4,27 @@ import numpy as np
 from experiments.length_generalisation import TASK, budget
 from experiments.models import TASK_TITLES
 from experiments.tasks import TASKS, success
-from figures.style import BLUE, GREY, budget_note, plt, save
+from figures.style import CHANCE, CLIP_OMEGA, FULL, legend_right, plt, save
+
 
 def draw(config, results, figures):
     Ls = config["eval_lengths"]
     err = np.array([r["error"] for r in results])   # (seeds, lengths)
-    fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    ax.axvspan(config["min_length"], config["max_length"], color=BLUE, alpha=0.12, lw=0, label="training lengths")
+    fig, ax = plt.subplots(figsize=FULL)
+    ax.axvspan(config["min_length"], config["max_length"], color=CLIP_OMEGA, alpha=0.12, lw=0, label="длины обучения")
     for s, e in enumerate(err):
-        ax.plot(Ls, e, "o-", color=BLUE, alpha=0.5 if len(err) > 1 else 1, lw=1, ms=3, label="seeds" if s == 0 else None)
-    ax.plot(Ls, np.median(err, axis=0), "s-", color="black", lw=1.6, ms=4, label="median")
-    ax.axhline(TASKS[TASK].chance_error, color=GREY, ls=":", lw=0.9, label="chance")
-    ax.axhline(0.01, color=GREY, ls="--", lw=0.9, label="success (1%)")
+        ax.plot(Ls, e, "o-", color=CLIP_OMEGA, alpha=0.5 if len(err) > 1 else 1, lw=1, ms=3,
+                label="отдельные запуски" if s == 0 else None)
+    ax.plot(Ls, np.median(err, axis=0), "s-", color="black", lw=1.6, ms=4, label="медиана")
+    ax.axhline(TASKS[TASK].chance_error, color=CHANCE, ls=":", lw=1.0, label="случайный ответ")
+    ax.axhline(0.01, color=CHANCE, ls="--", lw=0.9, label="успех: 1%")
     ax.set_xscale("log")
-    ax.set_xlabel("test length L")
-    ax.set_ylabel("test error")
+    ax.set_xticks(Ls, [str(L) for L in Ls])
+    ax.minorticks_off()
+    ax.set_xlabel("длина тестовой последовательности $L$")
+    ax.set_ylabel("ошибка на тесте")
     ax.set_ylim(-0.02, 1.0)
-    ax.legend(fontsize=7, loc="upper left")
-    budget_note(ax, budget(config))
+    legend_right(ax)
     save(fig, figures, "length_generalisation")
 
     med = np.median(err, axis=0)

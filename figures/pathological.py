@@ -4,7 +4,9 @@ import numpy as np
 from experiments.pathological import PAPER_MAX_UPDATES, budget, updates_for
 from experiments.models import BATCH, CLIP, CONFIRM_N, CONFIRM_WRONG, INITS, LR, METHODS, N_HIDDEN, TASK_TITLES
 from experiments.tasks import TASKS
-from figures.style import GREY, METHOD_COLOURS, budget_note, plt, save
+from figures.style import (CHANCE, FULL, FULL_W, INIT_LABELS_RU, METHOD_COLOURS, METHOD_LABELS, TASK_LABELS_RU,
+                           legend_top, plt, save)
+
 
 def _cell(rs, method):
     """(successes, runs, median final error) of one method over a list of job results."""
@@ -28,9 +30,8 @@ def draw(config, results, figures):
     lengths = config["lengths"]
     fig7 = {(r["length"], r["init"]): r for r in results if r["task"] == task}
     S = config["seeds"]
-    note = f"budget: {budget(config)}"
 
-    fig, axes = plt.subplots(2, len(INITS), figsize=(11, 5.4), sharex=True, sharey="row")
+    fig, axes = plt.subplots(2, len(INITS), figsize=(FULL_W, 2.6), sharex=True, sharey="row")
     rates, errors = {}, {}
     for c, init in enumerate(INITS):
         for method in fig7[lengths[0], init]["methods"]:
@@ -40,39 +41,35 @@ def draw(config, results, figures):
             err = np.array([fig7[L, init]["final_error"][m * S:(m + 1) * S] for L in lengths])
             rates[init, method], errors[init, method] = rate, [float(np.median(e)) for e in err]
             off = (m - 1) * 0.6
-            axes[0, c].plot(np.array(lengths) + off, rate, "o-", color=colour, label=method)
-            axes[1, c].plot(np.array(lengths) + off, np.median(err, axis=1), "o-", color=colour, label=method)
+            axes[0, c].plot(np.array(lengths) + off, rate, "o-", color=colour, label=METHOD_LABELS[method])
+            axes[1, c].plot(np.array(lengths) + off, np.median(err, axis=1), "o-", color=colour)
             for L, e in zip(lengths, err):
                 axes[1, c].scatter(np.full(len(e), L + off), e, s=8, color=colour, alpha=0.5)
-        axes[0, c].set_title(init)
-        axes[1, c].axhline(chance, color=GREY, ls=":", lw=0.9, label="chance")
-        axes[1, c].axhline(0.01, color=GREY, ls="--", lw=0.9, label="success (1%)")
-        axes[1, c].set_xlabel("sequence length L")
+        axes[0, c].set_title(INIT_LABELS_RU.get(init, init))
+        axes[1, c].axhline(chance, color=CHANCE, ls=":", lw=1.0)
+        axes[1, c].set_xlabel("длина $L$")
         axes[1, c].set_xticks(lengths)
-    axes[0, 0].set_ylabel("success rate")
+    axes[0, 0].set_ylabel("доля успехов")
     axes[0, 0].set_ylim(-0.05, 1.05)
-    axes[1, 0].set_ylabel("final test error")
+    axes[1, 0].set_ylabel("ошибка")
     axes[1, 0].set_ylim(-0.02, 1.0)
-    axes[1, 0].legend(loc="center right", fontsize=7)
-    fig.suptitle(f"{TASK_TITLES[task]}: success rate and final test error (lines: median, dots: seeds)", fontsize=10)
-    budget_note(axes[1, -1], note)
+    legend_top(fig, *axes[0, 0].get_legend_handles_labels(), ncol=3)
     save(fig, figures, "pathological_fig7")
 
     # learning curves of the Fig. 7 task at its longest length: where a short budget stands
-    fig, axes = plt.subplots(1, len(INITS), figsize=(11, 3.0), sharey=True)
+    fig, axes = plt.subplots(1, len(INITS), figsize=FULL, sharey=True)
     L = lengths[-1]
     for c, init in enumerate(INITS):
         r = fig7[L, init]
         for m, method in enumerate(r["methods"]):
             for s in range(S):
                 axes[c].plot(r["eval_steps"], r["monitor_error"][m * S + s], color=METHOD_COLOURS[method],
-                             lw=1.2, alpha=0.85, label=method if s == 0 else None)
-        axes[c].axhline(chance, color=GREY, ls=":", lw=0.9)
-        axes[c].set_title(f"{init}, L = {L}")
-        axes[c].set_xlabel("update")
-    axes[0].set_ylabel("test error")
-    axes[0].legend(loc="lower left", fontsize=7)
-    budget_note(axes[-1], f"{config['monitor_n']} monitor sequences; {note}")
+                             lw=1.2, alpha=0.85, label=METHOD_LABELS[method] if s == 0 else None)
+        axes[c].axhline(chance, color=CHANCE, ls=":", lw=1.0)
+        axes[c].set_title(f"{INIT_LABELS_RU.get(init, init)}, $L = {L}$", fontsize=9)
+        axes[c].set_xlabel("шаг обучения")
+    axes[0].set_ylabel("ошибка")
+    legend_top(fig, *axes[0].get_legend_handles_labels(), ncol=3)
     save(fig, figures, "pathological_curves")
 
     # tasks × methods, smart tanh, pooled over the lengths each task was run at
@@ -85,24 +82,24 @@ def draw(config, results, figures):
         for method in rs[0]["methods"]:
             s, n, e = _cell(rs, method)
             cells.append(dict(method=method, successes=s, runs=n, median_error=e))
-        table.append(dict(task=TASK_TITLES[name], lengths=sorted({r["length"] for r in rs}),
+        table.append(dict(task=TASK_TITLES[name], task_ru=TASK_LABELS_RU.get(name, name), lengths=sorted({r["length"] for r in rs}),
                           chance=float(TASKS[name].chance_error), cells=cells))
 
     if config["table_tasks"]:
         extra = [t for t in config["table_tasks"] if t != task]
-        fig, axes = plt.subplots(1, len(extra), figsize=(2.4 * len(extra) + 1, 2.8), sharey=True, squeeze=False)
+        fig, axes = plt.subplots(1, len(extra), figsize=FULL, sharey=True, squeeze=False)
         for ax, name in zip(axes[0], extra):
             rs = sorted([r for r in results if r["task"] == name], key=lambda r: r["length"])
             Ls = [r["length"] for r in rs]
             for m, method in enumerate(rs[0]["methods"]):
                 ax.plot(Ls, [np.median(r["final_error"][m * S:(m + 1) * S]) for r in rs], "o-",
-                        color=METHOD_COLOURS[method], label=method)
-            ax.axhline(TASKS[name].chance_error, color=GREY, ls=":", lw=0.9)
-            ax.set_title(TASK_TITLES[name])
-            ax.set_xlabel("L")
-        axes[0, 0].set_ylabel("final test error (smart tanh)")
-        axes[0, 0].legend(fontsize=7)
-        budget_note(axes[0, -1], note)
+                        color=METHOD_COLOURS[method], label=METHOD_LABELS[method])
+            ax.axhline(TASKS[name].chance_error, color=CHANCE, ls=":", lw=1.0, label="случайно")
+            ax.set_title(TASK_LABELS_RU.get(name, name), fontsize=9)
+            ax.set_xticks(Ls)
+            ax.set_xlabel("$L$")
+        axes[0, 0].set_ylabel("ошибка")
+        legend_top(fig, *axes[0, 0].get_legend_handles_labels(), ncol=4, handlelength=1.2, columnspacing=0.7)
         save(fig, figures, "pathological_tasks")
 
     def total(init, method):
@@ -134,7 +131,7 @@ def draw(config, results, figures):
         "paper_lengths": [50, 100, 150, 200], "paper_max_updates": PAPER_MAX_UPDATES, "paper_seeds": 5,
         "budget_fraction": updates_for(config, lengths[-1]) / PAPER_MAX_UPDATES,
         "n_hidden": N_HIDDEN, "batch": BATCH, "lr": LR, "clip": CLIP,
-        "omega": METHODS["MSGD-CR"][1], "omega_text": METHODS["MSGD-CR (text)"][1], "headline_cr": "MSGD-CR",
+        "method_labels": dict(METHOD_LABELS), "omega": METHODS["MSGD-CR"][1], "omega_text": METHODS["MSGD-CR (text)"][1], "headline_cr": "MSGD-CR",
         "methods": {i: ran[i] for i in INITS},
         "first_success": {f"{i}|{m}|{L}": first_success(i, m, L) for i in INITS for m in ran[i] for L in lengths},
         "bad_steps": int(sum(sum(r["bad_steps"]) for r in results)),

@@ -4,9 +4,10 @@ import numpy as np
 from experiments.sequential_mnist import PAPER_UPDATES, budget, updates_per_epoch
 from experiments.mnist import PERMUTATION_SEED
 from experiments.models import LE_CLIP, LE_MODELS, LE_OPTIMIZER
-from figures.style import MODEL_COLOURS, MODEL_LABELS, budget_note, plt, save
+from figures.style import CHANCE, FULL, MODEL_COLOURS, MODEL_LABELS, MODEL_LABELS_RU, legend_right, plt, save
 
 DATASETS = {"mnist": "pixel MNIST", "permuted": "permuted MNIST"}
+DATASETS_RU = {"mnist": "по пикселю", "permuted": "с перестановкой"}
 PAPER = {"irnn": {"mnist": 97.0, "permuted": 82.0}, "tanh_gauss": {"mnist": 35.0, "permuted": 35.0},
          "lstm": {"mnist": 65.0, "permuted": 36.0}}
 PAPER_UNVERIFIED = {"lstm"}
@@ -18,9 +19,8 @@ def draw(config, results, figures):
     by = {(r["model"], r["dataset"]): r for r in results}
     models = [m for m in LE_MODELS if m in config["models"]]
     datasets = list(config["datasets"])
-    note = f"median over {config['seeds']} seed(s) (thin: each seed); budget: {budget(config)}"
 
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5.2 * len(datasets), 3.3), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(datasets), figsize=FULL, sharey=True, squeeze=False)
     for ax, d in zip(axes[0], datasets):
         for m in models:
             r = by[(m, d)]
@@ -28,14 +28,13 @@ def draw(config, results, figures):
                 for curve in r["test_accuracy"]:
                     ax.plot(r["epochs"], 100 * curve, color=MODEL_COLOURS[m], lw=0.6, alpha=0.4)
             ax.plot(r["epochs"], 100 * np.nanmedian(r["test_accuracy"], axis=0), color=MODEL_COLOURS[m], marker="o", ms=3,
-                    lw=1.5, label=MODEL_LABELS[m])
-        ax.axhline(10, color="black", ls="--", lw=0.8, label="chance (10%)")
-        ax.set_title(f"{DATASETS[d]} (784 steps)")
-        ax.set_xlabel("epoch")
+                    lw=1.6, label=MODEL_LABELS_RU[m])
+        ax.axhline(10, color=CHANCE, ls=":", lw=1.0, label="случайно: 10%")
+        ax.set_title(DATASETS_RU[d])
+        ax.set_xlabel("эпоха")
         ax.set_ylim(0, 100)
-    axes[0][0].set_ylabel("test accuracy, %")
-    axes[0][0].legend(loc="upper left", fontsize=7)
-    budget_note(axes[0][-1], note)
+    axes[0][0].set_ylabel("доля верных на тесте, %")
+    legend_right(fig, *axes[0][0].get_legend_handles_labels())
     save(fig, figures, "mnist_accuracy")
 
     acc = {m: {d: float(100 * np.nanmedian(by[(m, d)]["test_accuracy"][:, -1])) for d in datasets} for m in models}

@@ -1,5 +1,10 @@
-"""The course's look for figures: Okabe-Ito palette, DejaVu Sans, and reproducible files
-(a PDF for LaTeX with no timestamp in it, a PNG copy for the MyST page)."""
+"""The course's look for figures: Okabe-Ito palette, DejaVu Sans (the slides' family), reproducible files
+(a PDF for LaTeX with no timestamp in it, a PNG copy for the MyST page).
+
+Slide figures are drawn at their final size: the deck includes them at scale 1 (\\includegraphics without a
+width), so a figure's size here is its size on the frame and its font sizes are the sizes a room reads.
+The 16:9 Beamer frame (12pt) has a text width of 398 pt = 5.5 in; under a title and above one takeaway line
+about 2.5 in of height are left. Nothing in a figure is smaller than 9 pt."""
 from pathlib import Path
 
 import matplotlib
@@ -9,7 +14,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 BLUE, RED, YELLOW, GREEN = "#0072B2", "#D55E00", "#F0E442", "#008000"
 ORANGE, SKY, PURPLE, GREY = "#E69F00", "#56B4E9", "#CC79A7", "#777777"
+BROWN, TEAL = "#8C564B", "#117733"
+CHANCE = "black"            # chance / baseline levels: always black, dotted
 CYCLE = [BLUE, RED, GREEN, ORANGE, PURPLE, SKY, GREY, "#000000"]
+
+# final sizes in inches (the deck's text width is 5.5 in)
+FULL_W = 5.5
+FULL_H = 2.3
+FULL = (FULL_W, FULL_H)               # a figure across the whole frame under a title
+HALF = (2.7, 2.3)                     # a figure in a half-width column
+MIN_PT = 9                            # the smallest text in any figure
 
 plt.rcParams.update({
     "font.family": "DejaVu Sans",
@@ -17,16 +31,23 @@ plt.rcParams.update({
     "font.size": 10,
     "axes.titlesize": 10,
     "axes.labelsize": 10,
-    "legend.fontsize": 8,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.title_fontsize": 9,
+    "legend.frameon": False,
+    "figure.titlesize": 10,
     "axes.prop_cycle": matplotlib.cycler(color=CYCLE),
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.25,
     "figure.dpi": 100,
-    "savefig.bbox": "tight",
+    "figure.constrained_layout.use": True,   # the saved file has exactly figsize: the size on the frame
+    "savefig.bbox": "standard",
     "pdf.fonttype": 42,  # embed TrueType so the PDF text stays searchable
     "svg.hashsalt": "rnn-gradients",
+    "axes.formatter.use_locale": False,
 })
 
 
@@ -36,23 +57,64 @@ SAVED: list[Path] = []  # every file save() wrote, so the build can cache an exp
 def save(fig, folder: Path, name: str) -> str:
     """Writes folder/name.pdf and folder/name.png; returns name (templates refer to figures by name)."""
     folder = Path(folder)
+    _tidy_log_axes(fig)
     SAVED.extend([folder / f"{name}.pdf", folder / f"{name}.png"])
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / f"{name}.pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None})
-    fig.savefig(folder / f"{name}.png", dpi=150, metadata={"Software": None})
+    fig.savefig(folder / f"{name}.png", dpi=200, metadata={"Software": None})
     plt.close(fig)
     return name
 
 
-def budget_note(ax, text: str):
-    """Every figure says what budget produced it: small and grey, under the whole figure."""
-    fig = ax.figure
-    fig.text(0.99, 0.0, text, ha="right", va="top", fontsize=7, color=GREY, wrap=True)
+def _tidy_log_axes(fig):
+    """Log axes spanning more than a decade label only the powers of ten (no "4 × 10⁻¹" clutter)."""
+    import math
+    from matplotlib.ticker import NullFormatter
+    for ax in fig.axes:
+        for axis, scale, lim in ((ax.yaxis, ax.get_yscale(), ax.get_ylim()), (ax.xaxis, ax.get_xscale(), ax.get_xlim())):
+            if scale == "log" and min(lim) > 0 and math.log10(max(lim) / min(lim)) >= 2:
+                axis.set_minor_formatter(NullFormatter())
 
 
-# one colour per concept across all figures
-METHOD_COLOURS = {"MSGD": RED, "MSGD-C": BLUE, "MSGD-CR": GREEN, "MSGD-CR (text)": PURPLE}
-MODEL_COLOURS = {"irnn": RED, "relu_gauss": ORANGE, "tanh_gauss": GREY, "tanh_orth": BLUE, "lstm": GREEN}
+def legend_right(ax_or_fig, handles=None, labels=None, **kw):
+    """A legend outside the data, to the right of the axes (or of the whole figure)."""
+    if handles is None:
+        handles, labels = ax_or_fig.get_legend_handles_labels()
+    if hasattr(ax_or_fig, "add_subplot"):   # a figure
+        return ax_or_fig.legend(handles, labels, loc="outside right center", **kw)
+    return ax_or_fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.02, 0.5), borderaxespad=0, **kw)
+
+
+def legend_top(fig, handles=None, labels=None, ncol=3, **kw):
+    """A legend outside the data, above the panels."""
+    if handles is None:
+        handles, labels = fig.axes[0].get_legend_handles_labels()
+    return fig.legend(handles, labels, loc="outside upper center", ncol=ncol, **kw)
+
+
+def log_ticks(ax, axis="y"):
+    """Powers of ten as 10^k in mathtext (matplotlib's default already does this for log axes)."""
+    return ax
+
+
+# one colour per concept across all figures of all documents
+NO_CLIP, CLIP, CLIP_OMEGA = RED, BLUE, GREEN
+CLIP_OMEGA_TEXT = "#7CC47C"   # the same idea, Ω as the paper's text writes it: a lighter green
+METHOD_COLOURS = {"MSGD": NO_CLIP, "MSGD-C": CLIP, "MSGD-CR": CLIP_OMEGA, "MSGD-CR (text)": CLIP_OMEGA_TEXT}
+METHOD_LABELS = {"MSGD": "без клиппинга", "MSGD-C": "клиппинг", "MSGD-CR": "клиппинг + $\\Omega$",
+                 "MSGD-CR (text)": "клиппинг + $\\Omega$ (формула статьи)"}
+MODEL_COLOURS = {"irnn": ORANGE, "relu_gauss": BROWN, "tanh_gauss": GREY, "tanh_orth": SKY, "lstm": PURPLE}
 MODEL_LABELS = {"irnn": "IRNN (ReLU, W = I)", "relu_gauss": "RNN + ReLU, Gaussian W",
                 "tanh_gauss": "RNN + tanh, Gaussian W", "tanh_orth": "RNN + tanh, orthogonal W",
                 "lstm": "LSTM (forget bias 1)"}
+MODEL_LABELS_RU = {"irnn": "IRNN ($W = I$)", "relu_gauss": "ReLU, гаусс. $W$",
+                   "tanh_gauss": "tanh, гаусс. $W$", "tanh_orth": "tanh, ортог. $W$", "lstm": "LSTM"}
+# the special recurrent matrices of the Jacobian experiment: the same concepts as the models above
+W_COLOURS = {"orthogonal": SKY, "identity": ORANGE, "sparse": TEAL}
+W_LABELS = {"orthogonal": "ортогональная $W$", "identity": "$W = I$", "sparse": "разреженная $W$, $\\rho = 0.95$"}
+ACTIVATION_LABELS = {"tanh": "tanh ($\\gamma = 1$)", "sigmoid": "сигмоида ($\\gamma = 1/4$)",
+                     "relu": "ReLU ($\\gamma = 1$)", "linear": "$f(z) = z$ ($\\gamma = 1$)"}
+TASK_LABELS_RU = {"temporal_order": "временной порядок", "temporal_order_3bit": "порядок, 3 символа",
+                  "adding": "сложение", "multiplication": "умножение",
+                  "random_permutation": "перестановка", "noiseless_memorization": "запоминание"}
+INIT_LABELS_RU = {"sigmoid": "сигмоида", "basic tanh": "tanh, обычная", "smart tanh": "tanh, «умная»"}

@@ -3,13 +3,19 @@ import numpy as np
 
 from experiments.tbptt import INIT, METHOD, TASK, budget, lags
 from experiments.models import TASK_TITLES
-from figures.style import BLUE, GREEN, GREY, ORANGE, RED, budget_note, plt, save
-
-COLOURS = [RED, ORANGE, BLUE, GREEN, GREY]
+from figures.style import CHANCE, FULL, legend_right, plt, save
 
 
 def _label(w, L):
-    return f"full BPTT ({L} steps)" if w is None else f"window {w}"
+    return f"полный BPTT ({L})" if w is None else f"окно {w}"
+
+
+def _colours(runs):
+    """Full BPTT black; the windows in greys (the model is the tanh RNN, grey everywhere), darker when longer."""
+    ws = [r["window"] for r in runs if r["window"] is not None]
+    cmap = plt.get_cmap("Greys")
+    shade = {w: cmap(0.35 + 0.4 * i / max(1, len(ws) - 1)) for i, w in enumerate(sorted(ws))}
+    return [("black" if r["window"] is None else shade[r["window"]]) for r in runs]
 
 
 def draw(config, results, figures):
@@ -17,41 +23,27 @@ def draw(config, results, figures):
     runs = [r for r in results if "window" in r]
     price = next(r["price"] for r in results if "price" in r)
     (p0_lo, p0_hi), (p1_lo, p1_hi) = lags(L)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.4), gridspec_kw={"width_ratios": [1.4, 1]})
-    for r, colour in zip(runs, COLOURS):
+    # the slide: test error of each window against updates; the price goes to a frame of its own (numbers)
+    fig, ax1 = plt.subplots(figsize=FULL)
+    for r, colour in zip(runs, _colours(runs)):
         med = np.median(r["test_error"], axis=0)
-        ax1.plot(r["eval_steps"], med, color=colour, lw=1.8, label=_label(r["window"], L))
+        ax1.plot(r["eval_steps"], med, color=colour, lw=2.0, label=_label(r["window"], L))
         for e in r["test_error"]:
-            ax1.plot(r["eval_steps"], e, color=colour, lw=0.6, alpha=0.35)
-    ax1.axhline(0.75, color=GREY, ls=":", lw=0.9)
-    ax1.axhline(0.5, color=GREY, ls=":", lw=0.9)
-    ax1.text(0, 0.76, "chance: 3/4", fontsize=7, color=GREY, va="bottom")
-    ax1.text(0, 0.51, "one bit known: 1/2", fontsize=7, color=GREY, va="bottom")
-    ax1.set_ylim(-0.02, 0.9)
-    ax1.set_xlabel("update")
-    ax1.set_ylabel("test error")
-    ax1.set_title(f"L = {L}: lags {p1_lo}–{p1_hi} (2nd symbol) and {p0_lo}–{p0_hi} (1st)")
-    ax1.legend(loc="lower left", fontsize=7)
-    lengths = sorted(price, key=int)
-    width = 0.8 / max(len(price[lengths[0]]), 1)
-    for i, Lp in enumerate(lengths):
-        items = list(price[Lp].items())
-        full = price[Lp]["full"]
-        for j, (w, s) in enumerate(items):
-            ax2.bar(i + (j - (len(items) - 1) / 2) * width, 1e3 * s, width * 0.9,
-                    color=[ORANGE, BLUE, GREEN, GREY][j % 4], label=None if i else ("full BPTT" if w == "full" else f"window {{:.0%}} of L".format(int(w) / int(Lp))))
-            ax2.text(i + (j - (len(items) - 1) / 2) * width, 1e3 * s, f"{s / full:.2f}×", ha="center", va="bottom", fontsize=7)
-    ax2.set_xticks(range(len(lengths)), [f"L = {Lp}" for Lp in lengths])
-    ax2.set_ylabel("ms per update")
-    ax2.set_title(f"the price: time of one update ({config['seeds']} runs batched)")
-    ax2.legend(fontsize=7)
-    budget_note(ax2, budget(config) + "; timings: median, 1 thread, shared machine")
+            ax1.plot(r["eval_steps"], e, color=colour, lw=0.6, alpha=0.3)
+    ax1.axhline(0.75, color=CHANCE, ls=":", lw=1.0, label="случайно")
+    ax1.axhline(0.5, color=CHANCE, ls="--", lw=0.8, label="знает один символ")
+    ax1.set_yticks([0, 0.25, 0.5, 0.75], ["0", "0.25", "0.5", "0.75"])
+    ax1.set_ylim(-0.02, 0.85)
+    ax1.set_xlabel("шаг обучения")
+    ax1.set_ylabel("ошибка на тесте")
+    legend_right(ax1, title=f"$L = {L}$")
     save(fig, figures, "tbptt")
 
     final = {("full" if r["window"] is None else str(r["window"])): [float(x) for x in r["final_error"]] for r in runs}
     windows = [r["window"] for r in runs]
     short = [w for w in windows if w is not None and w < p1_hi]   # sees neither symbol for sure
     mid = [w for w in windows if w is not None and p1_hi <= w < p0_lo]
+    lengths = sorted(price, key=int)
     cost = {str(Lp): {("full" if w == "full" else str(w)): float(s) for w, s in price[Lp].items()} for Lp in lengths}
     Lmax = lengths[-1]
     trunc = [w for w in price[Lmax] if w != "full"]

@@ -5,7 +5,7 @@ from experiments.vanishing import METHODS, budget
 from experiments import models
 from experiments.models import LR, TASK_TITLES
 from experiments.tasks import TASKS
-from figures.style import BLUE, GREEN, GREY, budget_note, plt, save
+from figures.style import FULL, METHOD_COLOURS, METHOD_LABELS, legend_right, plt, save
 
 MOMENTS = 4   # profiles drawn: the first record, the last, and evenly between
 
@@ -25,30 +25,17 @@ def draw(config, results, figures):
     k = np.arange(1, T + 1)
     cmap = plt.get_cmap("viridis")
 
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
-    for a, (ax, m) in enumerate(zip(axes[:2], METHODS)):
+    # the slide: the profile ‖∂E/∂h_k‖ / ‖∂E/∂h_T‖ over k at a few moments of training, without and with Ω
+    fig, axes = plt.subplots(1, 2, figsize=FULL, sharey=True)
+    for a, (ax, m) in enumerate(zip(axes, METHODS)):
         for j, p in enumerate(picks):
-            ax.plot(k, logmed(norm[:, a, p]), color=cmap(j / max(1, len(picks) - 1)), lw=1.5,
-                    label=f"update {int(steps[p])}")
+            ax.plot(k, logmed(norm[:, a, p]), color=cmap(0.9 * j / max(1, len(picks) - 1)), lw=1.6,
+                    label=f"{int(steps[p])}")
         ax.set_yscale("log")
-        ax.set_xlabel("step k")
-        ax.set_title(f"{m}" + (" (clipping + Ω)" if m == "MSGD-CR" else " (clipping only)"))
-    axes[0].set_ylabel("‖∂E/∂h_k‖ / ‖∂E/∂h_T‖")
-    lo = min(ax.get_ylim()[0] for ax in axes[:2])
-    hi = max(ax.get_ylim()[1] for ax in axes[:2])
-    for ax in axes[:2]:
-        ax.set_ylim(lo, hi)
-    axes[0].legend(loc="lower right", fontsize=7)
-    for a, (m, colour) in enumerate(zip(METHODS, [BLUE, GREEN])):
-        for s in range(prof.shape[0]):
-            axes[2].plot(steps, ratio(prof[s, a]), color=colour, lw=1.2, alpha=0.8, label=m if s == 0 else None)
-    axes[2].axhline(1.0, color=GREY, ls=":", lw=0.9)
-    axes[2].set_yscale("log")
-    axes[2].set_xlabel("update")
-    axes[2].set_ylabel("‖∂E/∂h_1‖ / ‖∂E/∂h_T‖")
-    axes[2].set_title("how much error reaches step 1")
-    axes[2].legend(fontsize=7)
-    budget_note(axes[2], budget(config))
+        ax.set_xlabel("шаг $k$")
+        ax.set_title(METHOD_LABELS[m], color=METHOD_COLOURS[m])
+    axes[0].set_ylabel("доля ошибки на шаге $k$")
+    legend_right(axes[1], title="после шагов\nобучения")
     save(fig, figures, "vanishing")
 
     r0 = ratio(prof[:, :, 0])    # (seeds, methods) at the first record
