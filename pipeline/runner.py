@@ -96,6 +96,10 @@ class SchedulerError(Exception):
     pass
 
 
+class DeviceError(Exception):
+    """--device names a device this machine does not have."""
+
+
 def check_scheduler(address: str, timeout: float = 5) -> str:
     """Fails fast, in one line, on a --scheduler that is malformed or where nothing listens (Dask itself would
     wait ~30 s); returns the address. Dask is an optional extra, imported only when a scheduler is asked for."""
@@ -228,9 +232,10 @@ def _on_dask(todo, scheduler, device, finish, retries=2):
             finish(plan, job, *outcome)
 
 
-def missing_jobs(results: dict[str, list]) -> list[str]:
-    """One line per job without a result (failed or unavailable), for the end of the build."""
-    return [f"{name} job {i}: {r}" for name, rs in results.items() for i, r in enumerate(rs) if isinstance(r, Exception)]
+def missing_jobs(results: dict[str, list], kind: type = Exception) -> list[str]:
+    """One line per job without a result (failed or unavailable; kind=JobFailed: failed only), for the end
+    of the build."""
+    return [f"{name} job {i}: {r}" for name, rs in results.items() for i, r in enumerate(rs) if isinstance(r, kind)]
 
 
 def resolve_device(choice: str) -> str:
@@ -238,8 +243,8 @@ def resolve_device(choice: str) -> str:
     if choice == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if choice == "cuda" and not torch.cuda.is_available():
-        raise SystemExit("error: --device cuda was asked for but torch sees no CUDA device; "
-                         "use --device cpu or install a CUDA build of torch")
+        raise DeviceError("--device cuda was asked for but torch sees no CUDA device; "
+                          "use --device cpu or install a CUDA build of torch")
     return choice
 
 
