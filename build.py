@@ -281,7 +281,7 @@ def build(args, out: Path, cache) -> int:
     device, plans = plan(args, cache)
     summary, t_start = [], time.perf_counter()
     runnable, results, skipped = run(args, plans, cache, device, summary)
-    failed = runner.missing_jobs(results, kind=runner.JobFailed)
+    failed = [str(r) for rs in results.values() for r in rs if isinstance(r, runner.JobFailed)]  # one line each
     numbers = draw(args, runnable, results, cache, out, skipped, summary)
 
     from pipeline import documents, registry
