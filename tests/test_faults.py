@@ -469,10 +469,10 @@ def test_two_forced_builds_give_the_same_lecture_materials(smoke_build, tmp_path
     a, b = (pdf_text(folder / "report.pdf").split() for folder in (first, tmp_path / "out"))
     assert len(a) == len(b)
     table = a.index("seconds")  # the header of the per-experiment timing table
-    number = re.compile(r"[−\-]?[0-9][0-9.,]*(×|\))?[;,.]?")
+    number = re.compile(r"\(?[−-]?[0-9][0-9.,]*×?\)?[;,.]?")
     for i, (x, y) in enumerate(zip(a, b)):
         if x != y:
-            near_ms = "ms" in a[max(i - 3, 0):i + 3]
+            near_ms = "ms" in a[max(i - 6, 0):i + 6]
             assert number.fullmatch(x) and number.fullmatch(y) and (near_ms or i > table), (i, a[i - 5:i + 5], b[i - 5:i + 5])
 
 
