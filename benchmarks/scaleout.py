@@ -1,7 +1,7 @@
 """In-process vs a local process pool (--jobs 2) vs a 2-worker Dask LocalCluster, on the same sweep, side by
 side in one run, each from an empty cache:
 
-    python benchmarks/scaleout.py [--profile default] [--only jacobian explosion tbptt] [--workers 2]
+    python benchmarks/scaleout.py [--profile default] [--only jacobian explosion] [--workers 2]
 
 Prints the wall-clock time of each way of running the jobs, checks that they give the same results (timings aside), and ends
 with a `ratios:` line (in-process time / that mode's time). Needs requirements-dask.txt for the Dask column.
@@ -45,7 +45,7 @@ def sweep(names, profile, folder: Path, **how):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--profile", choices=PROFILES, default="default")
-    p.add_argument("--only", nargs="+", choices=NAMES, default=["jacobian", "explosion", "tbptt"])
+    p.add_argument("--only", nargs="+", choices=NAMES, default=["jacobian", "explosion"])
     p.add_argument("--workers", type=int, default=2)
     args = p.parse_args()
     sys.path.insert(0, str(ROOT / "tests"))
