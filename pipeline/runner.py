@@ -103,6 +103,8 @@ class DeviceError(Exception):
 def check_scheduler(address: str, timeout: float = 5) -> str:
     """Fails fast, in one line, on a --scheduler that is malformed or where nothing listens (Dask itself would
     wait ~30 s); returns the address. Dask is an optional extra, imported only when a scheduler is asked for."""
+    if address.startswith("inproc://"):  # a cluster in this very process (build.main called from Python)
+        return address
     m = re.fullmatch(r"(?:(tcp|tls)://)?(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d{1,5})/?", address.strip())
     if not m or not 0 < int(m.group(3)) < 65536:
         raise SchedulerError(f"--scheduler {address!r} is not an address like tcp://host:8786")
