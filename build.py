@@ -88,13 +88,18 @@ def file_digest(path: Path) -> str:
 
 
 def up_to_date(stamp: Path, fingerprint: str):
+    """The saved stamp when every output it lists is unchanged and the inputs are the same; None otherwise,
+    also for a stamp that is unreadable or of the wrong shape (it is then simply rewritten by this build)."""
     try:
         saved = json.loads(stamp.read_text())
         if saved.get("fingerprint") != fingerprint:
             return None
+        if not all(isinstance(row, list) and len(row) >= 2 and all(isinstance(x, str) for x in row)
+                   for row in saved["summary"]):
+            return None
         for name, digest in saved["outputs"].items():
             path = stamp.parent / name
-            if not path.is_file() or file_digest(path) != digest:
+            if not isinstance(digest, str) or not path.is_file() or file_digest(path) != digest:
                 return None
         return saved
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # unreadable or of the wrong shape
@@ -113,7 +118,10 @@ def plan(args, cache):
     from pipeline import runner
     if args.data_dir:
         os.environ["RNN_GRADIENTS_DATA_DIR"] = str(args.data_dir.resolve())
-    device = runner.resolve_device(args.device)
+    try:
+        device = runner.resolve_device(args.device)
+    except runner.DeviceError as e:
+        raise UsageError(str(e)) from None
     return device, runner.make_plan(NAMES, args.profile, device, cache)
 
 
@@ -148,7 +156,9 @@ def run(args, plans, cache, device, summary):
     for p in runnable:
         computed = [j for j in p.jobs if not j.cached]
         status = "computed" if len(computed) == len(p.jobs) else "cached" if not computed else f"{len(computed)}/{len(p.jobs)} computed"
-        if any(isinstance(r, Exception) for r in results[p.name]):
+        if any(isinstance(r, runner.JobFailed) for r in results[p.name]):
+            status = "FAILED"
+        elif any(isinstance(r, Exception) for r in results[p.name]):
             status = "skipped"
         summary.append(["experiment", p.name, status, f"{sum(j.seconds for j in computed):.1f}"])
     return runnable, results, skipped
@@ -211,57 +221,114 @@ def compile_documents(context, out, summary) -> bool:
     return ok
 
 
+def check_out(out: Path):
+    """Raises UsageError unless out is (or can be made) a folder this build can write to."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder; pass --out with a folder path")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise UsageError(f"cannot write to --out {out} ({e.strerror or e}); make it writable or pass another --out") from None
+
+
+class UsageError(Exception):
+    """Something the user asked for cannot work: one line, exit 2, before any work starts."""
+
+
+def preflight(args, out):
+    """What can be checked before any training: --out, --cache, --scheduler. Returns the Cache."""
+    from pipeline import runner
+    from pipeline.cache import Cache, CacheError
+    cache = Cache(args.cache)
+    if args.list:
+        return cache
+    check_out(out)
+    try:
+        cache.check_writable()
+    except CacheError as e:
+        raise UsageError(str(e)) from None
+    if args.scheduler:
+        try:
+            runner.check_scheduler(args.scheduler)
+        except runner.SchedulerError as e:
+            raise UsageError(str(e)) from None
+    return cache
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     out = args.out.resolve()
+    try:
+        cache = preflight(args, out)
+        if args.list:
+            device, plans = plan(args, cache)
+            list_plans(args, device, plans)
+            return 0
+        from pipeline import lock
+        with lock.exclusive(out, log=lambda line: print(line, file=sys.stderr, flush=True)):
+            return build(args, out, cache)
+    except UsageError as e:
+        print(f"build.py: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nInterrupted: every job that finished is cached; run the same command again to continue.", file=sys.stderr)
+        return 130
+
+
+def build(args, out: Path, cache) -> int:
+    """The build proper, holding out/.build.lock: up-to-date check, run, draw, render, compile, summary."""
     stamp = out / ".build-stamp.json"
     fingerprint = inputs_fingerprint(args)
-    if not (args.force or args.list) and (saved := up_to_date(stamp, fingerprint)):
+    if not args.force and (saved := up_to_date(stamp, fingerprint)):
         print(f"Nothing to do: the outputs in {out} are up to date (profile {args.profile}).")
         print_table([row[:2] + ["up to date"] for row in saved["summary"]], ["stage", "item", "status"])
         return 0
 
-    from pipeline.cache import Cache
-    cache = Cache(args.cache)
+    from pipeline import runner
     device, plans = plan(args, cache)
-    if args.list:
-        list_plans(args, device, plans)
-        return 0
-
     summary, t_start = [], time.perf_counter()
-    try:
-        runnable, results, skipped = run(args, plans, cache, device, summary)
-    except KeyboardInterrupt:
-        print("\nInterrupted: every job that finished is cached; run the same command again to continue.", file=sys.stderr)
-        return 130
+    runnable, results, skipped = run(args, plans, cache, device, summary)
+    failed = [str(r) for rs in results.values() for r in rs if isinstance(r, runner.JobFailed)]  # one line each
     numbers = draw(args, runnable, results, cache, out, skipped, summary)
 
     from figures import claims
     from pipeline import documents, registry
+    documents.WARNINGS.clear()
     context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device),
                    sections=registry.sections(numbers), constants=constants(), claims=claims.evaluate(numbers))
     (out / "results.json").write_text(json.dumps({k: v for k, v in context.items() if k != "sections"},
                                                  indent=1, sort_keys=True, default=str))
-    ok = True
+    ok = not failed
     try:
         render_page(context, out, summary)
     except documents.DocumentError as e:
         print(f"error: page.md: {e}", file=sys.stderr)
+        summary.append(["document", "page.md (MyST)", "FAILED", "-"])
         ok = False
     if args.no_pdf:
         print("--no-pdf: the PDFs were not built.")
     else:
         ok = compile_documents(context, out, summary) and ok
+    for warning in documents.WARNINGS:
+        print(f"warning: {warning}", file=sys.stderr)
+    documents.WARNINGS.clear()
 
     print()
     print_table(summary, ["stage", "item", "status", "seconds"])
     for name, reason in skipped.items():
-        print(f"skipped {name}: {reason}")
+        if not any(isinstance(r, runner.JobFailed) for r in results.get(name, [])):
+            print(f"skipped {name}: {reason}")
+    for line in failed:
+        print(f"error: {line} (the documents were built without it; run the same command again to retry)", file=sys.stderr)
     built = "page.md, figures/" if args.no_pdf else "deck.pdf, exercise.pdf, exercise-student.pdf, report.pdf, page.md, figures/"
     print(f"\nOutputs in {out}: {built} (total {time.perf_counter() - t_start:.0f} s)")
     if not ok:
         return 1
-    outputs = [f for f in out.rglob("*") if f.is_file() and "build" not in f.relative_to(out).parts and f != stamp]
+    ignored = {stamp, out / ".build.lock"}
+    outputs = [f for f in out.rglob("*") if f.is_file() and "build" not in f.relative_to(out).parts and f not in ignored]
     stamp.write_text(json.dumps({"fingerprint": fingerprint, "summary": summary,
                                  "outputs": {str(f.relative_to(out)): file_digest(f) for f in outputs}}))
     return 0

@@ -18,6 +18,11 @@ def _colours(runs):
     return [("black" if r["window"] is None else shade[r["window"]]) for r in runs]
 
 
+def _steps(w, L: int) -> int:
+    """Recurrent steps one update computes: L forward, then min(w, L) backward (L for full BPTT)."""
+    return L + (L if w == "full" else min(int(w), L))
+
+
 def draw(config, results, figures):
     L = config["length"]
     runs = [r for r in results if "window" in r]
@@ -59,4 +64,8 @@ def draw(config, results, figures):
         "price_long_short_window": int(min(trunc)) if trunc else None,
         "price_long_short_ms": 1e3 * price[Lmax][min(trunc)] if trunc else None,
         "price_long_speedup": price[Lmax]["full"] / price[Lmax][min(trunc)] if trunc else None,
+        # the same comparison as work (deterministic, for the deck, the exercise and the page)
+        "steps_long_full": _steps("full", int(Lmax)),
+        "steps_long_short": _steps(min(trunc), int(Lmax)) if trunc else None,
+        "steps_long_ratio": _steps("full", int(Lmax)) / _steps(min(trunc), int(Lmax)) if trunc else None,
     }

@@ -148,6 +148,13 @@ def render(template: str, context: dict, latex: bool = True, source: str | None 
         raise DocumentError(f"template {template}: includes {e.name}, which is not in {TEMPLATES}") from None
     except jinja2.TemplateSyntaxError as e:
         raise DocumentError(f"template {e.filename or template}:{e.lineno}: {e.message}") from None
+    except DocumentError:
+        raise
+    except Exception as e:  # an error while rendering (e.g. a filter given the wrong type): name the template line
+        import traceback
+        frames = [f for f in traceback.extract_tb(e.__traceback__) if Path(f.filename).is_relative_to(TEMPLATES)]
+        where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else template
+        raise DocumentError(f"template {where}: {type(e).__name__}: {e}") from None
 
 
 def figure_function(available, latex: bool, used: list | None = None):
@@ -269,6 +276,8 @@ def compile_pdf(tex: Path, out: Path, epoch: int) -> Built:
     build = tex.parent
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), FORCE_SOURCE_DATE="1", TEXINPUTS=f"{build}:{TEMPLATES}:")
     stamp = build / f"{tex.stem}.pdf"
+    if stamp.exists() and not is_pdf(stamp):  # truncated (a killed build): latexmk would call it up to date
+        stamp.unlink()
     before = stamp.stat().st_mtime_ns if stamp.exists() else None
     cmd = ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
            "-no-shell-escape", "-norc", f"-outdir={build}", tex.name]
@@ -277,11 +286,26 @@ def compile_pdf(tex: Path, out: Path, epoch: int) -> Built:
     if proc.returncode != 0:
         log = log_file.read_text(errors="replace") if log_file.exists() else proc.stdout + proc.stderr
         raise DocumentError(f"LaTeX error in {first_error(log, tex)} (full log: {log_file})")
+    if not is_pdf(stamp):
+        raise DocumentError(f"LaTeX reported success but {stamp} is not a complete PDF (full log: {log_file})")
     target = out / f"{tex.stem}.pdf"
     if target.resolve() != stamp.resolve():
-        shutil.copyfile(stamp, target)
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(stamp, tmp)
+        os.replace(tmp, target)  # a reader (or a killed build) never sees half a PDF in out/
     compiled = before is None or stamp.stat().st_mtime_ns != before
     return Built(tex.stem, target, time.perf_counter() - start, compiled)
+
+
+def is_pdf(path: Path) -> bool:
+    """A whole PDF: the %PDF- header and the %%EOF trailer (a truncated file lacks the trailer)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(5)
+            f.seek(max(f.seek(0, os.SEEK_END) - 1024, 0))
+            return head == b"%PDF-" and b"%%EOF" in f.read()
+    except OSError:
+        return False
 
 
 def write_if_changed(path: Path, text: str) -> bool:

@@ -102,9 +102,15 @@ class SchedulerError(Exception):
     pass
 
 
+class DeviceError(Exception):
+    """--device names a device this machine does not have."""
+
+
 def check_scheduler(address: str, timeout: float = 5) -> str:
     """Fails fast, in one line, on a --scheduler that is malformed or where nothing listens (Dask itself would
     wait ~30 s); returns the address. Dask is an optional extra, imported only when a scheduler is asked for."""
+    if address.startswith("inproc://"):  # a cluster in this very process (build.main called from Python)
+        return address
     m = re.fullmatch(r"(?:(tcp|tls)://)?(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d{1,5})/?", address.strip())
     if not m or not 0 < int(m.group(3)) < 65536:
         raise SchedulerError(f"--scheduler {address!r} is not an address like tcp://host:8786")
@@ -234,9 +240,10 @@ def _on_dask(todo, scheduler, device, finish, retries=2):
             finish(plan, job, *outcome)
 
 
-def missing_jobs(results: dict[str, list]) -> list[str]:
-    """One line per job without a result (failed or unavailable), for the end of the build."""
-    return [f"{name} job {i}: {r}" for name, rs in results.items() for i, r in enumerate(rs) if isinstance(r, Exception)]
+def missing_jobs(results: dict[str, list], kind: type = Exception) -> list[str]:
+    """One line per job without a result (failed or unavailable; kind=JobFailed: failed only), for the end
+    of the build."""
+    return [f"{name} job {i}: {r}" for name, rs in results.items() for i, r in enumerate(rs) if isinstance(r, kind)]
 
 
 def resolve_device(choice: str) -> str:
@@ -244,8 +251,8 @@ def resolve_device(choice: str) -> str:
     if choice == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if choice == "cuda" and not torch.cuda.is_available():
-        raise SystemExit("error: --device cuda was asked for but torch sees no CUDA device; "
-                         "use --device cpu or install a CUDA build of torch")
+        raise DeviceError("--device cuda was asked for but torch sees no CUDA device; "
+                          "use --device cpu or install a CUDA build of torch")
     return choice
 
 

@@ -288,3 +288,212 @@ def test_nan_is_a_dash_and_a_warning():
     assert documents.percent(0.25) == "25.0\\%" and documents.num(float("inf")) == "∞"
     assert len(documents.WARNINGS) == 1 and "NaN" in documents.WARNINGS[0]
     documents.WARNINGS.clear()
+
+
+# --------------------------------------------------------------------------- build.py end to end (issue 11)
+
+import re
+import shutil
+import socket
+
+import build
+from conftest import run_build
+
+
+def pdf_text(path):
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def free_port():
+    with socket.socket() as s:  # a port that was free a moment ago
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bad_input(tmp_path, case):
+    afile = tmp_path / "a-file"
+    afile.write_text("not a folder")
+    return {
+        "out is a file": (["--out", afile], "is a file, not a folder; pass --out"),
+        "out cannot be made": (["--out", afile / "report"], "cannot write to --out"),
+        "out in an unwritable place": (["--out", "/proc/no-report-here"], "cannot write to --out"),
+        "cache is a file": (["--cache", afile], "is a file, not a folder; pass --cache"),
+        "cache cannot be made": (["--cache", afile / "cache"], "cannot write to the cache"),
+        "scheduler not an address": (["--scheduler", "localhost"], "is not an address like tcp://host:8786"),
+        "nothing listens": (["--scheduler", f"tcp://127.0.0.1:{free_port()}"], "no Dask scheduler answers"),
+    }[case]
+
+
+@pytest.mark.parametrize("case", ["out is a file", "out cannot be made", "out in an unwritable place", "cache is a file",
+                                  "cache cannot be made", "scheduler not an address", "nothing listens"])
+def test_unusable_out_cache_or_scheduler_is_one_line_and_exit_2_before_any_work(tmp_path, case):
+    args, words = bad_input(tmp_path, case)
+    if "nothing listens" in case:
+        pytest.importorskip("dask.distributed")
+    defaults = {"--out": tmp_path / "out", "--cache": tmp_path / "cache"}
+    for flag, value in defaults.items():
+        if flag not in args:
+            args += [flag, value]
+    start = time.perf_counter()
+    proc = run_build("--profile", "smoke", "--no-pdf", *args, timeout=120)
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("build.py: error: ") and words in lines[0], proc.stderr
+    assert not list(tmp_path.rglob("*.entry")) and "experiment" not in proc.stdout  # nothing was trained
+    assert time.perf_counter() - start < 60
+
+
+def test_device_cuda_without_cuda_is_one_line_and_exit_2(tmp_path):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    proc = run_build("--profile", "smoke", "--no-pdf", "--device", "cuda", "--out", tmp_path / "out", "--cache", tmp_path / "c")
+    assert proc.returncode == 2 and proc.stderr.strip().startswith("build.py: error: --device cuda"), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_two_concurrent_builds_into_one_folder_both_succeed(smoke_build, tmp_path, needs_tex):
+    _, cache, _ = smoke_build
+    shutil.copytree(cache, tmp_path / "cache")
+    args = [sys.executable, str(ROOT / "build.py"), "--profile", "smoke", "--out", str(tmp_path / "out"),
+            "--cache", str(tmp_path / "cache")]
+    builds = [subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [b.communicate(timeout=600) for b in builds]
+    for b, (stdout, stderr) in zip(builds, outputs):
+        assert b.returncode == 0, stdout[-2000:] + stderr[-2000:]
+        assert "LaTeX failed" not in stderr
+    waited = [stderr for _, stderr in outputs if f"another build into {tmp_path / 'out'} is running" in stderr]
+    assert len(waited) == 1, outputs
+    for doc in ["deck", "exercise", "exercise-student", "report"]:
+        assert pdf_text(tmp_path / "out" / f"{doc}.pdf").strip()
+    again = run_build(*args[2:])
+    assert again.returncode == 0 and "Nothing to do" in again.stdout  # the lock file is not an output
+
+
+def test_a_failing_job_is_FAILED_and_the_documents_are_built_from_the_rest(smoke_build, tmp_path, monkeypatch, capsys, needs_tex):
+    _, cache, _ = smoke_build
+    shutil.copytree(cache, tmp_path / "cache")
+    shutil.rmtree(tmp_path / "cache" / "cliff")
+    from experiments import cliff
+
+    def boom(config, spec, device):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(cliff, "run", boom)
+    code = build.main(["--profile", "smoke", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")])
+    out, err = capsys.readouterr()
+    assert code == 1, out[-2000:] + err[-2000:]
+    assert re.search(r"^experiment\s+cliff\s+FAILED", out, re.M), out
+    assert "skipped cliff" not in out
+    assert [line for line in err.splitlines() if line.startswith("error:")] == \
+           ["error: job 0 of cliff failed: RuntimeError: boom (the documents were built without it; run the same command again to retry)"], err
+    for doc in ["deck", "exercise", "exercise-student", "report"]:
+        assert pdf_text(tmp_path / "out" / f"{doc}.pdf").strip()
+    assert not (tmp_path / "out" / ".build-stamp.json").exists()  # the next build tries again
+
+
+def test_a_myst_template_error_is_one_line_and_the_pdfs_are_still_built(smoke_build, tmp_path, monkeypatch, capsys, needs_tex):
+    from pipeline import documents
+    _, cache, _ = smoke_build
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    page = templates / "page.md"
+    page.write_text(page.read_text() + '\n{{ exp.jacobian.runs + "x" }}\n')  # a runtime error, not a syntax error
+    monkeypatch.setattr(documents, "TEMPLATES", templates)
+    code = build.main(["--profile", "smoke", "--out", str(tmp_path / "out"), "--cache", str(cache)])
+    out, err = capsys.readouterr()
+    assert code == 1, out[-2000:] + err[-2000:]
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: page.md: template {page}:") and "TypeError" in errors[0], err
+    assert re.search(r"^document\s+page\.md \(MyST\)\s+FAILED", out, re.M), out
+    for doc in ["deck", "exercise", "exercise-student", "report"]:
+        assert re.search(rf"^document\s+{doc}\.pdf\s+compiled", out, re.M), out
+        assert pdf_text(tmp_path / "out" / f"{doc}.pdf").strip()
+
+
+def test_nan_in_the_documents_is_a_warning_line_and_no_pdf_announces_no_pdf(smoke_build, tmp_path, monkeypatch, capsys):
+    from pipeline import runner
+    _, cache, _ = smoke_build
+    draw = runner.draw
+
+    def nan_draw(plan, *args, **kwargs):
+        numbers = draw(plan, *args, **kwargs)
+        return {**numbers, "relu_identity_dT": float("nan")} if plan.name == "jacobian" else numbers
+    monkeypatch.setattr(runner, "draw", nan_draw)
+    code = build.main(["--profile", "smoke", "--no-pdf", "--out", str(tmp_path / "out"), "--cache", str(cache)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert err.splitlines().count("warning: a number in the documents is NaN (an experiment produced no value); it is shown as —") == 1, err
+    page, before = ((folder / "page.md").read_text().lower() for folder in (tmp_path / "out", smoke_build[0]))
+    assert page.count("nan") == before.count("nan")  # the text's own "NaN"s, no number printed as nan
+    final = [line for line in out.splitlines() if line.startswith("Outputs in")]
+    assert len(final) == 1 and "pdf" not in final[0].lower(), final
+
+
+def test_a_truncated_pdf_is_recompiled_never_copied_out_as_up_to_date(smoke_build, tmp_path, capsys, needs_tex):
+    from pipeline.documents import is_pdf
+    _, cache, _ = smoke_build
+    out, args = tmp_path / "out", ["--profile", "smoke", "--out", str(tmp_path / "out"), "--cache", str(cache)]
+    assert build.main(args) == 0
+    for pdf in (out / "build" / "deck.pdf", out / "deck.pdf"):  # as a build killed while writing them leaves them
+        pdf.write_bytes(pdf.read_bytes()[: pdf.stat().st_size // 2])
+    (out / ".build-stamp.json").unlink()
+    capsys.readouterr()
+    assert build.main(args) == 0
+    assert re.search(r"^document\s+deck\.pdf\s+compiled", capsys.readouterr().out, re.M)
+    assert is_pdf(out / "deck.pdf") and pdf_text(out / "deck.pdf").strip()
+    assert not is_pdf(tmp_path / "half.pdf")
+
+
+@pytest.mark.parametrize("stamp", [[], {"fingerprint": "FP"}, {"fingerprint": "FP", "outputs": []},
+                                   {"fingerprint": "FP", "outputs": {"x": 5}, "summary": []},
+                                   {"fingerprint": "FP", "outputs": {}, "summary": 5},
+                                   {"fingerprint": "FP", "outputs": {}, "summary": [[1, 2]]},
+                                   {"fingerprint": "FP", "outputs": {}, "summary": ["ab"]}])
+def test_a_stamp_of_the_wrong_shape_means_not_up_to_date(tmp_path, stamp):
+    import json
+    (tmp_path / "x").write_text("x")
+    (tmp_path / ".build-stamp.json").write_text(json.dumps(stamp))
+    assert build.up_to_date(tmp_path / ".build-stamp.json", "FP") is None
+    (tmp_path / ".build-stamp.json").write_text(json.dumps({"fingerprint": "FP", "outputs": {}, "summary": [["a", "b", "c"]]}))
+    assert build.up_to_date(tmp_path / ".build-stamp.json", "FP")  # the right shape still counts
+
+
+def test_two_forced_builds_give_the_same_lecture_materials(smoke_build, tmp_path, needs_tex):
+    """Same seeds, same documents: deck and exercises byte for byte; the report's text except its timings
+    (the per-experiment seconds and the measured ms of truncated BPTT, which it keeps on purpose)."""
+    first, _, _ = smoke_build
+    proc = run_build("--profile", "smoke", "--force", "--out", tmp_path / "out", "--cache", tmp_path / "cache")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for doc in ["deck", "exercise", "exercise-student"]:
+        assert (first / f"{doc}.pdf").read_bytes() == (tmp_path / "out" / f"{doc}.pdf").read_bytes(), doc
+    a, b = (pdf_text(folder / "report.pdf").split() for folder in (first, tmp_path / "out"))
+    assert len(a) == len(b)
+    table = a.index("seconds")  # the header of the per-experiment timing table
+    number = re.compile(r"\(?[−-]?[0-9][0-9.,]*×?\)?[;,.]?")
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            near_ms = "ms" in a[max(i - 6, 0):i + 6]
+            assert number.fullmatch(x) and number.fullmatch(y) and (near_ms or i > table), (i, a[i - 5:i + 5], b[i - 5:i + 5])
+
+
+def test_killing_the_build_leaves_no_worker_running(tmp_path):
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--profile", "default", "--only", "adding",
+                             "--no-pdf", "--jobs", "2", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and len(children(proc.pid)) < 3:  # 2 workers and the resource tracker
+            time.sleep(0.2)
+        time.sleep(3)
+        workers = children(proc.pid)
+        assert len(workers) >= 2, workers
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    deadline = time.time() + 15
+    while time.time() < deadline and any(alive(p) for p in workers):
+        time.sleep(0.2)
+    left = [p for p in workers if alive(p)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes {left} outlived their killed build"

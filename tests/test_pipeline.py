@@ -196,6 +196,27 @@ def test_without_mnist_the_build_completes_and_says_why(tmp_path):
     assert re.search(r"skipped sequential_mnist: MNIST not available .*--data-dir", proc.stdout), proc.stdout
     assert not list((tmp_path / "cache").glob("sequential_mnist/*.entry"))  # a missing input is never cached
     assert (tmp_path / "out" / "page.md").exists()
+    # MNIST appears in --data-dir (outside the project's files): the next build must see it, not say "Nothing to do"
+    for file in (ROOT.parent / "shared" / "data" / "mnist").glob("*-ubyte.gz"):
+        (empty / file.name).symlink_to(file)
+    if len(list(empty.iterdir())) < 4:
+        pytest.skip("shared/data/mnist is not there to make MNIST appear")
+    again = run_build("--profile", "smoke", "--only", "sequential_mnist", "--no-pdf", "--data-dir", empty,
+                      "--out", tmp_path / "out", "--cache", tmp_path / "cache")
+    assert again.returncode == 0, again.stderr
+    assert "Nothing to do" not in again.stdout and statuses(again.stdout)["sequential_mnist"] == "computed", again.stdout
+
+
+def test_a_checksum_valid_cache_entry_of_the_wrong_shape_is_recomputed(smoke_build, tmp_path):
+    _, cache, _ = smoke_build
+    shutil.copytree(cache, tmp_path / "cache")
+    entry = next((tmp_path / "cache" / "cliff").glob("*.entry"))
+    Cache(tmp_path / "cache").store("cliff", entry.stem, [1, 2, 3])  # valid checksum, not a job's result
+    proc = run_build("--profile", "smoke", "--no-pdf", "--out", tmp_path / "out", "--cache", tmp_path / "cache")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "wrong shape" in proc.stdout + proc.stderr
+    status = statuses(proc.stdout)
+    assert status.pop("cliff") == "computed" and set(status.values()) == {"cached"}
 
 
 def test_presentation_is_not_part_of_a_results_key():
