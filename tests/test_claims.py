@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from experiments import adding, models, pathological
+from experiments import adding, models
 from experiments.engine import fit
 from experiments.tasks import TASKS, adding_le, test_set
 from figures import claims
