@@ -337,7 +337,9 @@ def build(args, out: Path, cache) -> int:
 def constants() -> dict:
     """Recipe constants the documents state (the experiments' own values, never retyped in a template)."""
     from experiments import models
-    return dict(le_in_std=models.IN_STD, le_relu_in_std=models.IRNN_IN_STD, le_clip=models.LE_CLIP)
+    from figures import problems   # the exercise's computational problems: givens and computed answers
+    return dict(le_in_std=models.IN_STD, le_relu_in_std=models.IRNN_IN_STD, le_clip=models.LE_CLIP,
+                problems=problems.numbers())
 
 
 def commit_epoch() -> int:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what build.py and the tests need on Debian/Ubuntu: TeX Live and fonts from Debian's packages
 # (installed when missing, if we are root), then a virtual environment .venv with requirements.txt and the
-# optional Dask extra (requirements-dask.txt), which the tests need.
+# optional Dask extra (requirements-dask.txt) and requirements-dev.txt (the book-page build), which the tests need.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -34,10 +34,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # reinstall only when a requirements file changed since the last successful install
 stamp=.venv/.requirements.sha256
-want=$(cat requirements.txt requirements-dask.txt | sha256sum | cut -d' ' -f1)
+want=$(cat requirements.txt requirements-dask.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "setup: installing Python packages (requirements.txt, requirements-dask.txt)"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dask.txt
+  echo "setup: installing Python packages (requirements.txt, requirements-dask.txt, requirements-dev.txt)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dask.txt -r requirements-dev.txt
   echo "$want" > "$stamp"
 fi
 echo "setup: ready"
