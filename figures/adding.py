@@ -113,7 +113,7 @@ def draw(config, results, figures):
         "updates": config["updates"], "batch": config["batch"], "clip": LE_CLIP, "optimizer": LE_OPTIMIZER,
         "n_test": config["n_test"], "baseline": BASELINE, "solved_level": SOLVED, "in_std": {m: LE_MODELS[m]["in_std"] for m in LE_MODELS},
         "lr": dict(config["lr"]), "labels": {m: MODEL_LABELS[m] for m in LE_MODELS},
-        "rows": rows, "short_length": short, "final_short": final,
+        "rows": rows, "short_length": short, "final_short": final, "below_paper_lengths": short < PAPER_LENGTHS[0],
         "final": {m: {str(T): summary[(m, T)]["final"] for T in lengths} for m in LE_MODELS},
         "solved_at": {m: {str(T): summary[(m, T)]["solved_at"] for T in lengths} for m in LE_MODELS},
         "n_solved": sum(1 for r in rows if r["solved_at"] is not None), "n_cells": len(rows),

@@ -150,7 +150,7 @@ def norm_preserving(exp):
 
 # id -> (claim, experiments it needs (any of them), criterion)
 CLAIMS = {
-    "C1": ("Pascanu 2013: ‖∏ ∂h_i/∂h_{i−1}‖ ≤ (γλ₁)^(T−k)", ("jacobian",), jacobian_bound),
+    "C1": ("Pascanu 2013: the norm of the product of T − k Jacobians is at most (γλ₁) to the power T − k", ("jacobian",), jacobian_bound),
     "C2": ("Pascanu 2013: the error surface has a cliff; clipping steps over it", ("cliff",), cliff),
     "C3": ("Pascanu 2013: gradient clipping helps on long-lag tasks", ("pathological",), clipping_helps),
     "C4": ("Pascanu 2013: clipping + Ω solves the pathological tasks and generalises in length",

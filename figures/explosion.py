@@ -106,6 +106,7 @@ def draw(config, results, figures):
         "median_jump_plain": float(np.median(all_jumps)) if all_jumps else None,
         "median_jump_clipped": float(np.median(c["jumps"])) if c["jumps"] else None,
         "fallbacks_plain": u["fallbacks"], "fallbacks_clipped": c["fallbacks"],
+        "clipping_prevents_fallbacks": c["fallbacks"] < u["fallbacks"],
         "final_plain": u["final"], "final_clipped": c["final"],
         "median_final_plain": float(np.median(u["final"])), "median_final_clipped": float(np.median(c["final"])),
         "chance": float(TASKS[config["task"]].chance_error),

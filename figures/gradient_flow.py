@@ -51,6 +51,7 @@ def draw(config, results, figures):
         out["by_length"][str(T)] = {
             "ratio_start_init": {m: ratio(m, T, steps[0], 1) for m in LE_MODELS},
             "ratio_half_init": {m: ratio(m, T, steps[0], T // 2) for m in LE_MODELS},
+            "lstm_below_irnn": ratio("lstm", T, steps[0], T // 2) < ratio("irnn", T, steps[0], T // 2),
             "ratio_start_late": {m: ratio(m, T, steps[-1], 1) for m in LE_MODELS},
             "ratio_half_late": {m: ratio(m, T, steps[-1], T // 2) for m in LE_MODELS},
         }

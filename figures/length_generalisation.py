@@ -33,7 +33,8 @@ def draw(config, results, figures):
     good = [L for L, e in zip(Ls, med) if e < 0.1]
     return {
         "budget": budget(config), "task": TASK_TITLES[TASK], "min_length": config["min_length"],
-        "max_length": config["max_length"] - 1, "seeds": config["seeds"], "updates": config["updates"],
+        "max_length": config["max_length"] - 1,
+        "generalises": bool(ok and max(ok) > config["max_length"] - 1), "seeds": config["seeds"], "updates": config["updates"],
         "test_n": config["test_n"], "eval_lengths": Ls, "median_error": [float(e) for e in med],
         "error_trained": float(np.max(med[trained])) if trained else None,
         "longest": Ls[-1], "error_longest": float(med[-1]),

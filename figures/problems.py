@@ -36,7 +36,8 @@ def neuron(w, v, h0, x) -> dict:
         h = math.tanh(w * h + v * x_t)
         hs.append(h)
         factors.append(w * (1 - h * h))      # ∂h_t/∂h_{t-1} = w · tanh'(pr_t) = w (1 − h_t²)
-    return dict(h=hs, factors=factors, derivative=math.prod(factors), bound=abs(w) ** len(x))
+    derivative = math.prod(factors)
+    return dict(h=hs, factors=factors, derivative=derivative, vanishes=abs(derivative) < 1, bound=abs(w) ** len(x))
 
 
 def numbers() -> dict:

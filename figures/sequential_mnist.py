@@ -47,6 +47,9 @@ def draw(config, results, figures):
             for m in models]
     return {
         "budget": budget(config), "models": models, "datasets": datasets, "n_train": config["n_train"],
+        "some_models": len(models) < len(LE_MODELS),
+        "irnn_above_tanh_everywhere": all(acc["irnn"][d] > acc["tanh_gauss"][d] for d in datasets)
+        if {"irnn", "tanh_gauss"} <= set(models) else False,
         "n_test": config["n_test"], "epochs": config["epochs"], "batch": config["batch"], "seeds": config["seeds"],
         "n_hidden": config["n_hidden"], "updates": updates_per_epoch(config) * config["epochs"],
         "permutation_seed": PERMUTATION_SEED, "clip": LE_CLIP, "optimizer": LE_OPTIMIZER, "lr": dict(config["lr"]),

@@ -101,6 +101,7 @@ def log_ticks(ax, axis="y"):
 NO_CLIP, CLIP, CLIP_OMEGA = RED, BLUE, GREEN
 CLIP_OMEGA_TEXT = "#7CC47C"   # the same idea, Ω as the paper's text writes it: a lighter green
 METHOD_COLOURS = {"MSGD": NO_CLIP, "MSGD-C": CLIP, "MSGD-CR": CLIP_OMEGA, "MSGD-CR (text)": CLIP_OMEGA_TEXT}
+METHOD_SHORT = {"MSGD": "SGD", "MSGD-C": "клиппинг", "MSGD-CR": "клиппинг + $\\Omega$", "MSGD-CR (text)": "$\\Omega$ статьи"}
 METHOD_LABELS = {"MSGD": "без клиппинга", "MSGD-C": "клиппинг", "MSGD-CR": "клиппинг + $\\Omega$",
                  "MSGD-CR (text)": "клиппинг + $\\Omega$ (формула статьи)"}
 MODEL_COLOURS = {"irnn": ORANGE, "relu_gauss": BROWN, "tanh_gauss": GREY, "tanh_orth": SKY, "lstm": PURPLE}
