@@ -82,7 +82,7 @@ def draw(config, results, figures):
         for method in [m for m in rs[0]["methods"] if m != "MSGD-CR (text)"]:   # the ablation has its own table
             s, n, e = _cell(rs, method)
             cells.append(dict(method=method, successes=s, runs=n, median_error=e))
-        table.append(dict(task=TASK_TITLES[name], task_ru=TASK_LABELS_RU.get(name, name), lengths=sorted({r["length"] for r in rs}),
+        table.append(dict(task=TASK_TITLES[name], task_ru=TASK_LABELS_RU[name], lengths=sorted({r["length"] for r in rs}),
                           chance=float(TASKS[name].chance_error), cells=cells))
 
     if config["table_tasks"]:
@@ -95,7 +95,7 @@ def draw(config, results, figures):
                 ax.plot(Ls, [np.median(r["final_error"][m * S:(m + 1) * S]) for r in rs], "o-",
                         color=METHOD_COLOURS[method], label=METHOD_LABELS[method])
             ax.axhline(TASKS[name].chance_error, color=CHANCE, ls=":", lw=1.0, label="случайно")
-            ax.set_title(TASK_LABELS_RU.get(name, name), fontsize=9)
+            ax.set_title(TASK_LABELS_RU[name], fontsize=9)
             ax.set_xticks(Ls)
             ax.set_xlabel("$L$")
         axes[0, 0].set_ylabel("ошибка")

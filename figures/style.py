@@ -117,5 +117,6 @@ ACTIVATION_LABELS = {"tanh": "tanh ($\\gamma = 1$)", "sigmoid": "сигмоид�
                      "relu": "ReLU ($\\gamma = 1$)", "linear": "$f(z) = z$ ($\\gamma = 1$)"}
 TASK_LABELS_RU = {"temporal_order": "временной порядок", "temporal_order_3bit": "порядок, 3 символа",
                   "adding": "сложение", "multiplication": "умножение",
-                  "random_permutation": "перестановка", "noiseless_memorization": "запоминание"}
+                  "random_permutation": "перестановка", "noiseless_memorization": "запоминание",
+                  "noiseless_memorization_authors": "запоминание"}
 INIT_LABELS_RU = {"sigmoid": "сигмоида", "basic tanh": "tanh, обычная", "smart tanh": "tanh, «умная»"}
