@@ -114,7 +114,9 @@ class _MarkingLoader(jinja2.FileSystemLoader):
         lines, open_tag = text.split("\n"), 0
         for i, line in enumerate(lines):
             tagged = open_tag or re.search(r"\\(BLOCK|#)\{", line)
-            if not tagged and line.strip() and (len(line) - len(line.rstrip("\\"))) % 2 == 0:  # not a control space
+            # a last line without its newline may be included mid-sentence: a comment there would eat the rest
+            unterminated = i == len(lines) - 1
+            if not tagged and not unterminated and line.strip() and (len(line) - len(line.rstrip("\\"))) % 2 == 0:
                 lines[i] = f"{line} %@{template}:{i + 1}"
             if open_tag or re.search(r"\\(BLOCK|VAR|#)\{", line):  # braces of a tag that spans lines
                 open_tag = max(open_tag + line.count("{") - line.count("}"), 0)

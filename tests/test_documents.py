@@ -65,3 +65,16 @@ def test_same_inputs_give_the_same_pdf_bytes(tmp_path, needs_tex):
         tex.write_text(_doc("Одинаковый текст, $x^2$."))
         pdfs.append(documents.compile_pdf(tex, folder, 1767225600).pdf.read_bytes())
     assert pdfs[0] == pdfs[1]
+
+
+def test_line_markers_never_swallow_text(smoke_build, needs_tex):
+    """The `%@template:line` comments that map LaTeX errors to templates sit at the end of a line only: a
+    fragment included mid-sentence (e.g. the report's abstract) must not comment out what follows it."""
+    import re
+    out, _, _ = smoke_build
+    for tex in (out / "build").glob("*.tex"):
+        for n, line in enumerate(tex.read_text().splitlines(), 1):
+            marker = re.search(r"(?<!\\)%@[^\s:]+:\d+(.*)$", line)
+            assert not marker or not marker.group(1).strip(), f"{tex.name}:{n}: {line[:160]}"
+    abstract = (out / "build" / "report.tex").read_text()
+    assert re.search(r"regulariser[^\n]*the IRNN of Le", abstract)
