@@ -323,7 +323,7 @@ def build(args, out: Path, cache) -> int:
             print(f"skipped {name}: {reason}")
     for line in failed:
         print(f"error: {line} (the documents were built without it; run the same command again to retry)", file=sys.stderr)
-    built = "page.md, figures/" if args.no_pdf else "deck.pdf, exercise.pdf, exercise-student.pdf, report.pdf, page.md, figures/"
+    built = ", ".join(([] if args.no_pdf else [f"{name}.pdf" for name, _, _ in DOCUMENTS]) + ["page.md", "figures/"])
     print(f"\nOutputs in {out}: {built} (total {time.perf_counter() - t_start:.0f} s)")
     if not ok:
         return 1
