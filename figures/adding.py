@@ -22,20 +22,26 @@ def first_below(steps, curve, level):
     return int(steps[hit[0]]) if len(hit) else None
 
 
+def median_curve(mse):
+    """The median over seeds of test-MSE curves; a single seed's curve when a diverged one left only NaNs."""
+    return np.nanmedian(mse, axis=0) if np.isfinite(mse).any(axis=0).all() else mse[0]
+
+
+def seeds_summary(steps, mse, diverged_at):
+    """Median final and best MSE over seeds, how many got below baseline/10, and the median update at which
+    they did when a majority of seeds did (else None)."""
+    final = mse[:, -1]
+    hits = [first_below(steps, c, SOLVED) for c in mse]
+    ok = [h for h in hits if h is not None]
+    return dict(final=float(np.nanmedian(final)) if np.isfinite(final).any() else math.nan,
+                best=float(np.nanmin(mse)) if np.isfinite(mse).any() else math.nan,
+                solved=len(ok), runs=len(hits), solved_at=int(np.median(ok)) if len(ok) * 2 > len(hits) else None,
+                diverged=sum(d is not None for d in diverged_at))
+
+
 def summarise(results):
-    """{(model, T): {"final": median final MSE over seeds, "solved_at": median update count or None, ...}}."""
-    out = {}
-    for r in results:
-        final = r["test_mse"][:, -1]
-        hits = [first_below(r["eval_steps"], c, SOLVED) for c in r["test_mse"]]
-        ok = [h for h in hits if h is not None]
-        out[(r["model"], r["length"])] = dict(
-            final=float(np.nanmedian(final)) if np.isfinite(final).any() else math.nan,
-            best=float(np.nanmin(r["test_mse"])) if np.isfinite(r["test_mse"]).any() else math.nan,
-            solved=len(ok), runs=len(hits),
-            solved_at=int(np.median(ok)) if len(ok) * 2 > len(hits) else None,   # a majority of seeds
-            diverged=sum(d is not None for d in r["diverged_at"]))
-    return out
+    """{(model, T): seeds_summary of that job}."""
+    return {(r["model"], r["length"]): seeds_summary(r["eval_steps"], r["test_mse"], r["diverged_at"]) for r in results}
 
 
 def lr_sweep(config, sweep, figures):
@@ -50,14 +56,9 @@ def lr_sweep(config, sweep, figures):
         mse = r["test_mse"][i * per:(i + 1) * per]
         for curve in mse:
             ax.plot(r["eval_steps"], curve, color=colour, lw=0.6, alpha=0.35)
-        ax.plot(r["eval_steps"], np.nanmedian(mse, axis=0) if np.isfinite(mse).any(axis=0).all() else mse[0],
-                color=colour, lw=1.6, label=f"{lr:g}")
-        hits = [first_below(r["eval_steps"], c, SOLVED) for c in mse]
-        ok = [h for h in hits if h is not None]
-        final = mse[:, -1]
-        rows.append(dict(lr=lr, final=float(np.nanmedian(final)) if np.isfinite(final).any() else math.nan,
-                         solved=len(ok), runs=len(hits), solved_at=int(np.median(ok)) if len(ok) * 2 > len(hits) else None,
-                         diverged=sum(d is not None for d in r["diverged_at"][i * per:(i + 1) * per])))
+        ax.plot(r["eval_steps"], median_curve(mse), color=colour, lw=1.6, label=f"{lr:g}")
+        s = seeds_summary(r["eval_steps"], mse, r["diverged_at"][i * per:(i + 1) * per])
+        rows.append(dict(lr=lr, **{k: s[k] for k in ("final", "solved", "runs", "solved_at", "diverged")}))
     ax.axhline(BASELINE, color=CHANCE, ls=":", lw=1.0, label="ответ «1»: $1/6$")
     ax.set_yscale("log")
     ax.set_xlabel("шаг обучения")
@@ -86,7 +87,7 @@ def draw(config, results, figures):
             steps, mse = r["eval_steps"], r["test_mse"]
             for curve in mse:
                 ax.plot(steps, curve, color=MODEL_COLOURS[m], lw=0.6, alpha=0.3)
-            ax.plot(steps, np.nanmedian(mse, axis=0) if np.isfinite(mse).any(axis=0).all() else mse[0],
+            ax.plot(steps, median_curve(mse),
                     color=MODEL_COLOURS[m], lw=1.8, label=MODEL_LABELS_RU[m])
         ax.axhline(BASELINE, color=CHANCE, ls=":", lw=1.0, label="ответ «1»: $1/6$")
         ax.set_yscale("log")

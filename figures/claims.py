@@ -6,10 +6,11 @@ or only below the paper's scale), "not reproduced", or "not run" (this build has
 import math
 
 REPRODUCED, PARTLY, NOT, NOT_RUN = "reproduced", "partly", "not reproduced", "not run"
-PASCANU_SHORTEST = 50          # Fig. 7's lengths are 50–200
-LE_SHORTEST = 150              # Le et al.'s adding problem: T = 150–400
-BASELINE = 1 / 6               # adding problem: MSE of always predicting 1
-SOLVED = BASELINE / 10
+from figures.adding import BASELINE, SOLVED   # the adding problem's baseline MSE (predict 1) and "solved" level
+from figures.adding import PAPER_LENGTHS as LE_LENGTHS
+from figures.pathological import PAPER_LENGTHS as PASCANU_LENGTHS
+
+PASCANU_SHORTEST, LE_SHORTEST = PASCANU_LENGTHS[0], LE_LENGTHS[0]   # Fig. 7: L = 50–200; Le et al.: T = 150–400
 
 
 def _ok(x):

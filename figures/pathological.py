@@ -24,6 +24,9 @@ def _best(cells):
     return min(cells, key=lambda c: (-c["successes"], c["median_error"]))["method"]
 
 
+PAPER_LENGTHS = [50, 100, 150, 200]   # Fig. 7's sequence lengths
+
+
 def draw(config, results, figures):
     task = config["fig7_task"]
     chance = TASKS[task].chance_error
@@ -128,7 +131,7 @@ def draw(config, results, figures):
         "budget": budget(config), "task": TASK_TITLES[task], "lengths": lengths, "seeds": S,
         "updates": [updates_for(config, L) for L in lengths], "test_n": config["test_n"],
         "monitor_n": config["monitor_n"], "chance": float(chance),
-        "paper_lengths": [50, 100, 150, 200], "paper_max_updates": PAPER_MAX_UPDATES, "paper_seeds": 5,
+        "paper_lengths": PAPER_LENGTHS, "paper_max_updates": PAPER_MAX_UPDATES, "paper_seeds": 5,
         "budget_fraction": updates_for(config, lengths[-1]) / PAPER_MAX_UPDATES,
         "n_hidden": N_HIDDEN, "batch": BATCH, "lr": LR, "clip": CLIP,
         "method_labels": dict(METHOD_SHORT), "omega": METHODS["MSGD-CR"][1], "omega_text": METHODS["MSGD-CR (text)"][1], "headline_cr": "MSGD-CR",
@@ -144,7 +147,7 @@ def draw(config, results, figures):
         "success_rate": {f"{i}|{m}|{L}": rates[i, m][k] for i in INITS for m in ran[i] for k, L in enumerate(lengths)},
         "median_error": {f"{i}|{m}|{L}": errors[i, m][k] for i in INITS for m in ran[i] for k, L in enumerate(lengths)},
         "smart_cr_successes": successes[f"{smart}|MSGD-CR"], "smart_c_successes": successes[f"{smart}|MSGD-C"],
-        "below_paper_lengths": lengths[-1] < 50,
+        "below_paper_lengths": lengths[-1] < PAPER_LENGTHS[0],
         "cr_leads": successes[f"{smart}|MSGD-CR"] > max(successes[f"{smart}|MSGD-C"], successes[f"{smart}|MSGD"]),
         "smart_msgd_successes": successes[f"{smart}|MSGD"],
         "sigmoid_successes": sum(successes[f"sigmoid|{m}"] for m in ran["sigmoid"]),

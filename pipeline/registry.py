@@ -12,23 +12,10 @@ from dataclasses import dataclass, field
 
 PROFILES = ("smoke", "default", "full", "paper")
 
-# The claims of the two papers that the lecture teaches (ids as in the report).
-CLAIMS = {
-    "C1": "Pascanu 2013: the norm of the Jacobian product is bounded by (γλ₁)^(T−k)",
-    "C2": "Pascanu 2013: the error surface has a cliff where the gradient explodes; clipping steps over it",
-    "C3": "Pascanu 2013: gradient clipping helps on long-lag tasks",
-    "C4": "Pascanu 2013: clipping + Ω solves the pathological tasks and generalises in length",
-    "C5": "truncated BPTT cannot learn lags beyond its window",
-    "C6": "Le 2015: IRNN ≈ LSTM on the adding problem, a tanh RNN stays at the baseline",
-    "C7": "Le 2015: sequential / permuted MNIST ordering and numbers",
-    "C8": "orthogonal / identity W keep the norm of the product",
-}
-
-
 @dataclass(frozen=True)
 class Experiment:
     name: str
-    claims: tuple = ()
+    claims: tuple = ()                             # ids of figures/claims.py's CLAIMS
     figures: tuple = ()                            # file names (without .pdf/.png) that figures/NAME.py draws
     sections: dict = field(default_factory=dict)   # slot -> section templates this experiment feeds
 
@@ -40,6 +27,14 @@ class Experiment:
     def presentation(self):
         return importlib.import_module(f"figures.{self.name}")
 
+
+# The Le et al. sections that any of adding, sequential_mnist and gradient_flow brings in (the setup, the frame
+# and paragraphs their own sections sit in)
+LE_SHARED = {
+    "deck.adding_sequential_mnist": ("deck/initialisation.tex",),
+    "report.adding_sequential_mnist": ("report_adding_sequential_mnist.tex",),
+    "report.adding_sequential_mnist2": ("report/irnn.tex",),
+}
 
 EXPERIMENTS = [
     Experiment("jacobian", claims=('C1', 'C8'), figures=('jacobian_gaussian', 'jacobian_special', 'jacobian_spectrum'),
@@ -80,10 +75,7 @@ EXPERIMENTS = [
                  "deck.length_generalisation": ('deck/pathological_length_generalisation.tex',),
                  "report.training": ('report/pascanu_length_generalisation.tex',)}),
     Experiment("adding", claims=('C6',), figures=('adding_mse', 'adding_irnn_lr'),
-               sections={
-                 "deck.adding_sequential_mnist": ('deck/initialisation.tex',),
-                 "report.adding_sequential_mnist": ('report_adding_sequential_mnist.tex',),
-                 "report.adding_sequential_mnist2": ('report/irnn.tex',),
+               sections={**LE_SHARED,
                  "deck/initialisation.adding": ('deck/initialisation_adding.tex',),
                  "deck/initialisation.adding2": ('deck/initialisation_adding2.tex',),
                  "deck/initialisation.adding3": ('deck/initialisation_adding3.tex',),
@@ -92,10 +84,7 @@ EXPERIMENTS = [
                  "report/irnn.adding3": ('report/irnn_adding3.tex',),
                  "report/irnn.adding4": ('report/irnn_adding4.tex',)}),
     Experiment("sequential_mnist", claims=('C7',), figures=('mnist_accuracy',),
-               sections={
-                 "deck.adding_sequential_mnist": ('deck/initialisation.tex',),
-                 "report.adding_sequential_mnist": ('report_adding_sequential_mnist.tex',),
-                 "report.adding_sequential_mnist2": ('report/irnn.tex',),
+               sections={**LE_SHARED,
                  "deck/initialisation.sequential_mnist": ('deck/initialisation_sequential_mnist.tex',),
                  "deck/initialisation.sequential_mnist2": ('deck/initialisation_sequential_mnist2.tex',),
                  "report/irnn.sequential_mnist": ('report/irnn_sequential_mnist.tex',),
@@ -103,10 +92,7 @@ EXPERIMENTS = [
                  "report/irnn.sequential_mnist3": ('report/irnn_sequential_mnist3.tex',),
                  "report/irnn.sequential_mnist4": ('report/irnn_sequential_mnist4.tex',)}),
     Experiment("gradient_flow", claims=('C6', 'C8'), figures=('gradient_flow',),
-               sections={
-                 "deck.adding_sequential_mnist": ('deck/initialisation.tex',),
-                 "report.adding_sequential_mnist": ('report_adding_sequential_mnist.tex',),
-                 "report.adding_sequential_mnist2": ('report/irnn.tex',),
+               sections={**LE_SHARED,
                  "deck/initialisation.gradient_flow": ('deck/initialisation_gradient_flow.tex',),
                  "deck/initialisation.gradient_flow2": ('deck/initialisation_gradient_flow2.tex',),
                  "deck/initialisation.gradient_flow3": ('deck/initialisation_gradient_flow3.tex',),

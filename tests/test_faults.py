@@ -189,6 +189,18 @@ def alive(pid):
         return False
 
 
+def assert_gone_within(workers, seconds):
+    """The processes of a SIGKILLed build exit by themselves within `seconds` (killed here if not, so a failing
+    test does not leave them burning the shared cores)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline and any(alive(p) for p in workers):
+        time.sleep(0.2)
+    left = [p for p in workers if alive(p)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes {left} outlived their killed build"
+
+
 def test_pool_workers_exit_when_the_build_is_killed(tmp_path):
     script = textwrap.dedent(f"""
         import sys; sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT / 'tests')!r})
@@ -210,13 +222,7 @@ def test_pool_workers_exit_when_the_build_is_killed(tmp_path):
     finally:
         build.send_signal(signal.SIGKILL)
         build.wait()
-    deadline = time.time() + 10
-    while time.time() < deadline and any(alive(p) for p in workers):
-        time.sleep(0.2)
-    left = [p for p in workers if alive(p)]
-    for pid in left:  # do not leave them burning the shared cores if the test fails
-        os.kill(pid, signal.SIGKILL)
-    assert not left, f"workers {left} outlived their killed build"
+    assert_gone_within(workers, 10)
 
 
 # --------------------------------------------------------------------------- two builds into one folder
@@ -490,10 +496,4 @@ def test_killing_the_build_leaves_no_worker_running(tmp_path):
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    deadline = time.time() + 15
-    while time.time() < deadline and any(alive(p) for p in workers):
-        time.sleep(0.2)
-    left = [p for p in workers if alive(p)]
-    for pid in left:
-        os.kill(pid, signal.SIGKILL)
-    assert not left, f"processes {left} outlived their killed build"
+    assert_gone_within(workers, 15)
