@@ -23,7 +23,7 @@ PROFILES = {
                     lr=LR, irnn_lrs=[3e-4, 1e-3]),
     "default": dict(lengths=[150], n_hidden=100, seeds=2, updates=2000, batch=32, eval_every=100, n_test=500,
                     lr=LR, irnn_lrs=[1e-4, 3e-4, 1e-3]),
-    "full":    dict(lengths=[150, 200, 300, 400], n_hidden=100, seeds=2, updates=4000, batch=32, eval_every=200,
+    "full":    dict(lengths=[150, 400], n_hidden=100, seeds=2, updates=4000, batch=32, eval_every=200,
                     n_test=2000, lr=LR, irnn_lrs=[1e-4, 3e-4, 1e-3]),
     "paper":   dict(lengths=[150, 200, 300, 400], n_hidden=100, seeds=5, updates=100000, batch=16, eval_every=1000,
                     n_test=10000, lr=LR, irnn_lrs=[1e-4, 3e-4, 1e-3]),

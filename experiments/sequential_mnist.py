@@ -26,7 +26,7 @@ PROFILES = {
     "default": dict(models=["irnn", "tanh_gauss"], datasets=["mnist", "permuted"],
                     n_train=2000, n_test=1000, epochs=5, batch=64, seeds=2, n_hidden=100, evals_per_epoch=1,
                     lr={"irnn": 1e-4, "relu_gauss": 1e-4, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3}),
-    "full":    dict(models=["irnn", "tanh_gauss", "lstm"], datasets=["mnist", "permuted"], n_train=60000, n_test=10000, epochs=3,
+    "full":    dict(models=["irnn", "tanh_gauss", "lstm"], datasets=["mnist", "permuted"], n_train=60000, n_test=10000, epochs=2,
                     batch=64, seeds=1, n_hidden=100, evals_per_epoch=1,
                     lr={"irnn": 1e-4, "relu_gauss": 1e-4, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3}),
     "paper":   dict(models=list(LE_MODELS), datasets=["mnist", "permuted"], n_train=60000, n_test=10000, epochs=100,
