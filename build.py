@@ -12,11 +12,22 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline.i18n import LANGUAGES, SOURCE
 from pipeline.registry import NAMES, PROFILES
 
 ROOT = Path(__file__).resolve().parent
 DOCUMENTS = [("deck", "deck.tex", {}), ("deck-notes", "deck.tex", {"notes": True}), ("exercise", "exercise.tex", {"solutions": True}),
              ("exercise-student", "exercise.tex", {"solutions": False}), ("report", "report.tex", {})]
+REPORT_LANG = "en"   # the report is written in English whatever --lang is; its figures are drawn in English
+
+
+def document_lang(name: str, lang: str) -> str:
+    return REPORT_LANG if name == "report" else lang
+
+
+def output_name(name: str, lang: str) -> str:
+    """deck → deck-en etc.; the Russian edition and the report keep their plain names."""
+    return name if name == "report" or lang == SOURCE else f"{name}-{lang}"
 
 
 class Parser(argparse.ArgumentParser):
@@ -36,6 +47,9 @@ def parse_args(argv):
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where to train: auto picks cuda when torch sees a GPU. Default: %(default)s")
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes for experiment jobs (one torch thread each). Default: the number of cores, at most 8 (smoke: 1, in-process)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run jobs on an existing Dask cluster, e.g. tcp://host:8786")
+    p.add_argument("--lang", choices=LANGUAGES, default=SOURCE,
+                   help="language of the deck, notes, exercise and page (en: files named deck-en.pdf, ...); the report is "
+                        "always in English. Default: %(default)s")
     p.add_argument("--out", type=Path, default=ROOT / "report", metavar="DIR", help="output folder. Default: report/")
     p.add_argument("--cache", type=Path, default=ROOT / ".cache", metavar="DIR", help="results cache. Default: .cache/")
     p.add_argument("--data-dir", type=Path, metavar="DIR", help="folder with the four MNIST IDX files (.gz or raw)")
@@ -56,13 +70,13 @@ def inputs_fingerprint(args) -> str:
     from experiments.mnist import locate
     from pipeline.cache import torch_version
     h = hashlib.sha256()
-    for folder in ("experiments", "figures", "pipeline", "templates"):
+    for folder in ("experiments", "figures", "pipeline", "templates", "locale"):
         for file in sorted((ROOT / folder).rglob("*")):
             if file.is_file() and "__pycache__" not in file.parts:
                 h.update(str(file.relative_to(ROOT)).encode() + file.read_bytes())
     h.update((ROOT / "build.py").read_bytes())
     mnist = [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in locate(args.data_dir) or []]
-    h.update(json.dumps([args.profile, sorted(args.only or []), args.device, args.no_pdf, str(args.out.resolve()),
+    h.update(json.dumps([args.profile, args.lang, sorted(args.only or []), args.device, args.no_pdf, str(args.out.resolve()),
                          str(args.data_dir), torch_version(), git_commit(), os.path.exists("/dev/nvidia0"),
                          mnist]).encode())
     return h.hexdigest()
@@ -165,53 +179,65 @@ def run(args, plans, cache, device, summary):
 
 
 def draw(args, runnable, results, cache, out, skipped, summary) -> dict:
-    """figures/NAME.py for every experiment with results: figures in out/figures, numbers for the documents."""
-    from pipeline import runner
-    figures = out / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
-    t0, numbers = time.perf_counter(), {}
-    for p in runnable:
-        missing = [r for r in results[p.name] if isinstance(r, Exception)]
-        if missing:
-            skipped[p.name] = str(missing[0])
-            continue
-        report = runner.draw(p, results[p.name], figures, cache, force=args.force)
-        report["seconds"] = sum(j.seconds for j in p.jobs)
-        report["budget"] = report.get("budget") or p.budget
-        numbers[p.name] = report
-    summary.append(["figures", str(figures.relative_to(out)) + "/", "drawn", f"{time.perf_counter() - t0:.1f}"])
+    """figures/NAME.py for every experiment with results: figures in out/figures (out/figures-en, ...), one
+    folder per language the documents need, and the numbers for the documents (the same in every language)."""
+    from pipeline import documents, runner
+    numbers = {}
+    for lang in dict.fromkeys([args.lang, REPORT_LANG]):
+        figures, t0 = out / documents.figures_folder(lang), time.perf_counter()
+        figures.mkdir(parents=True, exist_ok=True)
+        for p in runnable:
+            missing = [r for r in results[p.name] if isinstance(r, Exception)]
+            if missing:
+                skipped[p.name] = str(missing[0])
+                continue
+            report = runner.draw(p, results[p.name], figures, cache, force=args.force, lang=lang)
+            report["seconds"] = sum(j.seconds for j in p.jobs)
+            report["budget"] = report.get("budget") or p.budget
+            numbers.setdefault(p.name, report)
+        summary.append(["figures", f"{figures.relative_to(out)}/", "drawn", f"{time.perf_counter() - t0:.1f}"])
     return numbers
 
 
-def render_page(context, out, summary):
-    """The MyST page and the PNGs it shows (only those)."""
-    from pipeline import documents
-    t0 = time.perf_counter()
-    page, used = documents.render_page("page.md", context)
-    documents.write_if_changed(out / "page.md", page)
-    images = out / "images" / "problem_set_07"
+def render_page(context, out, summary, lang):
+    """The MyST page (page.md, page-en.md, ...) and the PNGs it shows (only those)."""
+    from pipeline import documents, i18n
+    t0, name = time.perf_counter(), output_name("page", lang) + ".md"
+    i18n.use(lang)
+    try:
+        page, used = documents.render_page("page.md", context)
+    finally:
+        i18n.use(SOURCE)
+    documents.write_if_changed(out / name, page)
+    images = out / "images" / documents.image_folder(lang)
     images.mkdir(parents=True, exist_ok=True)
     for png in images.glob("*.png"):
         if png.stem not in used:
             png.unlink()
-    for name in used:
-        shutil.copyfile(out / "figures" / f"{name}.png", images / f"{name}.png")
-    summary.append(["document", "page.md (MyST)", "rendered", f"{time.perf_counter() - t0:.1f}"])
+    for figure in used:
+        shutil.copyfile(out / documents.figures_folder(lang) / f"{figure}.png", images / f"{figure}.png")
+    summary.append(["document", f"{name} (MyST)", "rendered", f"{time.perf_counter() - t0:.1f}"])
 
 
-def compile_documents(context, out, summary) -> bool:
+def compile_documents(context, out, summary, lang) -> bool:
     """Every PDF, each on its own: one that fails is reported and the others are still built."""
-    from pipeline import documents
+    from pipeline import documents, i18n
     if missing := documents.tex_available():
         print(f"error: cannot build the PDFs: {', '.join(missing)} not found. The experiments, figures and page.md are in {out}.\n"
               f"Install TeX Live with: sudo apt-get install --no-install-recommends {documents.TEX_PACKAGES}\n"
               f"(or run the README's first command, which installs them), then run python build.py again.", file=sys.stderr)
         return False
     ok, build, epoch = True, out / "build", commit_epoch()
-    for name, template, extra in DOCUMENTS:
+    for document, template, extra in DOCUMENTS:
+        name, doc_lang = output_name(document, lang), document_lang(document, lang)
         try:
             tex = build / f"{name}.tex"
-            documents.write_if_changed(tex, documents.render(template, {**context, **extra}))
+            i18n.use(doc_lang)
+            try:
+                text = documents.render(template, {**context, **extra})
+            finally:
+                i18n.use(SOURCE)
+            documents.write_if_changed(tex, text)
             built = documents.compile_pdf(tex, out, epoch)
             summary.append(["document", f"{name}.pdf", "compiled" if built.compiled else "up to date", f"{built.seconds:.1f}"])
         except documents.DocumentError as e:
@@ -280,14 +306,15 @@ def main(argv=None) -> int:
 
 def build(args, out: Path, cache) -> int:
     """The build proper, holding out/.build.lock: up-to-date check, run, draw, render, compile, summary."""
-    stamp = out / ".build-stamp.json"
+    stamp = out / f".build-stamp-{args.lang}.json"
     fingerprint = inputs_fingerprint(args)
     if not args.force and (saved := up_to_date(stamp, fingerprint)):
         print(f"Nothing to do: the outputs in {out} are up to date (profile {args.profile}).")
         print_table([row[:2] + ["up to date"] for row in saved["summary"]], ["stage", "item", "status"])
         return 0
 
-    from pipeline import runner
+    from pipeline import i18n, runner
+    i18n.MISSING.clear()
     device, plans = plan(args, cache)
     summary, t_start = [], time.perf_counter()
     runnable, results, skipped = run(args, plans, cache, device, summary)
@@ -295,7 +322,7 @@ def build(args, out: Path, cache) -> int:
     numbers = draw(args, runnable, results, cache, out, skipped, summary)
 
     from figures import claims
-    from pipeline import documents, registry
+    from pipeline import documents, i18n, registry
     documents.WARNINGS.clear()
     context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device),
                    sections=registry.sections(numbers), constants=constants(), claims=claims.evaluate(numbers))
@@ -303,15 +330,19 @@ def build(args, out: Path, cache) -> int:
                                                  indent=1, sort_keys=True, default=str))
     ok = not failed
     try:
-        render_page(context, out, summary)
+        render_page(context, out, summary, args.lang)
     except documents.DocumentError as e:
-        print(f"error: page.md: {e}", file=sys.stderr)
-        summary.append(["document", "page.md (MyST)", "FAILED", "-"])
+        print(f"error: {output_name('page', args.lang)}.md: {e}", file=sys.stderr)
+        summary.append(["document", f"{output_name('page', args.lang)}.md (MyST)", "FAILED", "-"])
         ok = False
     if args.no_pdf:
         print("--no-pdf: the PDFs were not built.")
     else:
-        ok = compile_documents(context, out, summary) and ok
+        ok = compile_documents(context, out, summary, args.lang) and ok
+    if i18n.MISSING:
+        first = min(i18n.MISSING, key=len)
+        documents.WARNINGS.append(f"{len(i18n.MISSING)} text(s) have no translation in {i18n.catalogue_file(REPORT_LANG).relative_to(ROOT)} "
+                                  f"and are shown in Russian, e.g. {first[:80]!r}; see pipeline/i18n.py to update it")
     for warning in documents.WARNINGS:
         print(f"warning: {warning}", file=sys.stderr)
     documents.WARNINGS.clear()
@@ -323,7 +354,8 @@ def build(args, out: Path, cache) -> int:
             print(f"skipped {name}: {reason}")
     for line in failed:
         print(f"error: {line} (the documents were built without it; run the same command again to retry)", file=sys.stderr)
-    built = ", ".join(([] if args.no_pdf else [f"{name}.pdf" for name, _, _ in DOCUMENTS]) + ["page.md", "figures/"])
+    built = ", ".join(([] if args.no_pdf else [f"{output_name(name, args.lang)}.pdf" for name, _, _ in DOCUMENTS])
+                      + [f"{output_name('page', args.lang)}.md"] + [f"{documents.figures_folder(lang)}/" for lang in dict.fromkeys([args.lang, REPORT_LANG])])
     print(f"\nOutputs in {out}: {built} (total {time.perf_counter() - t_start:.0f} s)")
     if not ok:
         return 1

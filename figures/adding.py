@@ -5,7 +5,7 @@ import numpy as np
 
 from experiments.adding import budget
 from experiments.models import LE_CLIP, LE_MODELS, LE_OPTIMIZER
-from figures.style import CHANCE, FULL, MODEL_COLOURS, MODEL_LABELS, MODEL_LABELS_RU, legend_right, plt, save
+from figures.style import CHANCE, FULL, MODEL_COLOURS, MODEL_LABELS, MODEL_SHORT, legend_right, plt, save
 
 BASELINE = 1 / 6          # MSE of always predicting 1 (TASKS["adding_le"].chance_loss)
 SOLVED = BASELINE / 10    # "beats the baseline by 10×"
@@ -88,7 +88,7 @@ def draw(config, results, figures):
             for curve in mse:
                 ax.plot(steps, curve, color=MODEL_COLOURS[m], lw=0.6, alpha=0.3)
             ax.plot(steps, median_curve(mse),
-                    color=MODEL_COLOURS[m], lw=1.8, label=MODEL_LABELS_RU[m])
+                    color=MODEL_COLOURS[m], lw=1.8, label=MODEL_SHORT[m])
         ax.axhline(BASELINE, color=CHANCE, ls=":", lw=1.0, label="ответ «1»: $1/6$")
         ax.set_yscale("log")
         ax.set_title(f"$T = {T}$")

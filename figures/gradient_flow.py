@@ -3,7 +3,7 @@ import numpy as np
 
 from experiments.gradient_flow import budget
 from experiments.models import LE_MODELS
-from figures.style import CHANCE, FULL_W, MODEL_COLOURS, MODEL_LABELS, MODEL_LABELS_RU, legend_right, plt, save
+from figures.style import CHANCE, FULL_W, MODEL_COLOURS, MODEL_LABELS, MODEL_SHORT, legend_right, plt, save
 
 UNDERFLOW = 1e-30          # a ratio below this is reported as 0 (the float32 signal itself underflowed)
 
@@ -25,7 +25,7 @@ def draw(config, results, figures):
         k = np.arange(1, T + 1)
         for ax, step in zip(row, shown):
             for m in LE_MODELS:
-                ax.plot(k, profile(m, T, step), color=MODEL_COLOURS[m], lw=1.6, label=MODEL_LABELS_RU[m])
+                ax.plot(k, profile(m, T, step), color=MODEL_COLOURS[m], lw=1.6, label=MODEL_SHORT[m])
             ax.axvline(T / 2, color=CHANCE, ls=":", lw=0.9)
             ax.set_yscale("log")
             ax.locator_params(axis="y", numticks=4)

@@ -4,7 +4,7 @@ import numpy as np
 from experiments.pathological import PAPER_MAX_UPDATES, budget, updates_for
 from experiments.models import BATCH, CLIP, CONFIRM_N, CONFIRM_WRONG, INITS, LR, METHODS, N_HIDDEN, TASK_TITLES
 from experiments.tasks import TASKS
-from figures.style import (CHANCE, FULL, FULL_W, INIT_LABELS_RU, METHOD_COLOURS, METHOD_LABELS, METHOD_SHORT, TASK_LABELS_RU,
+from figures.style import (CHANCE, FULL, FULL_W, INIT_LABELS, METHOD_COLOURS, METHOD_LABELS, METHOD_SHORT, TASK_LABELS,
                            legend_top, plt, save)
 
 
@@ -48,7 +48,7 @@ def draw(config, results, figures):
             axes[1, c].plot(np.array(lengths) + off, np.median(err, axis=1), "o-", color=colour)
             for L, e in zip(lengths, err):
                 axes[1, c].scatter(np.full(len(e), L + off), e, s=8, color=colour, alpha=0.5)
-        axes[0, c].set_title(INIT_LABELS_RU.get(init, init))
+        axes[0, c].set_title(INIT_LABELS.get(init, init))
         axes[1, c].axhline(chance, color=CHANCE, ls=":", lw=1.0)
         axes[1, c].set_xlabel("длина $L$")
         axes[1, c].set_xticks(lengths)
@@ -69,7 +69,7 @@ def draw(config, results, figures):
                 axes[c].plot(r["eval_steps"], r["monitor_error"][m * S + s], color=METHOD_COLOURS[method],
                              lw=1.2, alpha=0.85, label=METHOD_LABELS[method] if s == 0 else None)
         axes[c].axhline(chance, color=CHANCE, ls=":", lw=1.0)
-        axes[c].set_title(f"{INIT_LABELS_RU.get(init, init)}, $L = {L}$", fontsize=9)
+        axes[c].set_title(f"{INIT_LABELS.get(init, init)}, $L = {L}$", fontsize=9)
         axes[c].set_xlabel("шаг обучения")
     axes[0].set_ylabel("ошибка")
     legend_top(fig, *axes[0].get_legend_handles_labels(), ncol=3)
@@ -85,7 +85,7 @@ def draw(config, results, figures):
         for method in [m for m in rs[0]["methods"] if m != "MSGD-CR (text)"]:   # the ablation has its own table
             s, n, e = _cell(rs, method)
             cells.append(dict(method=method, successes=s, runs=n, median_error=e))
-        table.append(dict(task=TASK_TITLES[name], task_ru=TASK_LABELS_RU[name], lengths=sorted({r["length"] for r in rs}),
+        table.append(dict(task=TASK_TITLES[name], task_label=TASK_LABELS[name], lengths=sorted({r["length"] for r in rs}),
                           chance=float(TASKS[name].chance_error), cells=cells))
 
     if config["table_tasks"]:
@@ -98,7 +98,7 @@ def draw(config, results, figures):
                 ax.plot(Ls, [np.median(r["final_error"][m * S:(m + 1) * S]) for r in rs], "o-",
                         color=METHOD_COLOURS[method], label=METHOD_LABELS[method])
             ax.axhline(TASKS[name].chance_error, color=CHANCE, ls=":", lw=1.0, label="случайно")
-            ax.set_title(TASK_LABELS_RU[name], fontsize=9)
+            ax.set_title(TASK_LABELS[name], fontsize=9)
             ax.set_xticks(Ls)
             ax.set_xlabel("$L$")
         axes[0, 0].set_ylabel("ошибка")

@@ -4,7 +4,7 @@ import numpy as np
 from experiments.sequential_mnist import PAPER_UPDATES, budget, updates_per_epoch
 from experiments.mnist import PERMUTATION_SEED
 from experiments.models import LE_CLIP, LE_MODELS, LE_OPTIMIZER
-from figures.style import CHANCE, FULL, MODEL_COLOURS, MODEL_LABELS, MODEL_LABELS_RU, legend_right, plt, save
+from figures.style import CHANCE, FULL, MODEL_COLOURS, MODEL_LABELS, MODEL_SHORT, legend_right, plt, save
 
 DATASETS = {"mnist": "pixel MNIST", "permuted": "permuted MNIST"}
 DATASETS_RU = {"mnist": "по пикселю", "permuted": "с перестановкой"}
@@ -28,7 +28,7 @@ def draw(config, results, figures):
                 for curve in r["test_accuracy"]:
                     ax.plot(r["epochs"], 100 * curve, color=MODEL_COLOURS[m], lw=0.6, alpha=0.4)
             ax.plot(r["epochs"], 100 * np.nanmedian(r["test_accuracy"], axis=0), color=MODEL_COLOURS[m], marker="o", ms=3,
-                    lw=1.6, label=MODEL_LABELS_RU[m])
+                    lw=1.6, label=MODEL_SHORT[m])
         ax.axhline(10, color=CHANCE, ls=":", lw=1.0, label="случайно: 10%")
         ax.set_title(DATASETS_RU[d])
         ax.set_xlabel("эпоха")

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import matplotlib
 
+from pipeline.i18n import Labels, N_, _  # noqa: F401  (figures/*.py take _ from here)
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -101,22 +103,22 @@ def log_ticks(ax, axis="y"):
 NO_CLIP, CLIP, CLIP_OMEGA = RED, BLUE, GREEN
 CLIP_OMEGA_TEXT = "#7CC47C"   # the same idea, Ω as the paper's text writes it: a lighter green
 METHOD_COLOURS = {"MSGD": NO_CLIP, "MSGD-C": CLIP, "MSGD-CR": CLIP_OMEGA, "MSGD-CR (text)": CLIP_OMEGA_TEXT}
-METHOD_SHORT = {"MSGD": "SGD", "MSGD-C": "клиппинг", "MSGD-CR": "клиппинг + $\\Omega$", "MSGD-CR (text)": "$\\Omega$ статьи"}
-METHOD_LABELS = {"MSGD": "без клиппинга", "MSGD-C": "клиппинг", "MSGD-CR": "клиппинг + $\\Omega$",
-                 "MSGD-CR (text)": "клиппинг + $\\Omega$ (формула статьи)"}
+METHOD_SHORT = Labels({"MSGD": N_("SGD"), "MSGD-C": N_("клиппинг"), "MSGD-CR": N_("клиппинг + $\\Omega$"), "MSGD-CR (text)": N_("$\\Omega$ статьи")})
+METHOD_LABELS = Labels({"MSGD": N_("без клиппинга"), "MSGD-C": N_("клиппинг"), "MSGD-CR": N_("клиппинг + $\\Omega$"),
+                 "MSGD-CR (text)": N_("клиппинг + $\\Omega$ (формула статьи)")})
 MODEL_COLOURS = {"irnn": ORANGE, "relu_gauss": BROWN, "tanh_gauss": GREY, "tanh_orth": SKY, "lstm": PURPLE}
 MODEL_LABELS = {"irnn": "IRNN (ReLU, W = I)", "relu_gauss": "RNN + ReLU, Gaussian W",
                 "tanh_gauss": "RNN + tanh, Gaussian W", "tanh_orth": "RNN + tanh, orthogonal W",
                 "lstm": "LSTM (forget bias 1)"}
-MODEL_LABELS_RU = {"irnn": "IRNN ($W = I$)", "relu_gauss": "ReLU, гаусс. $W$",
-                   "tanh_gauss": "tanh, гаусс. $W$", "tanh_orth": "tanh, ортог. $W$", "lstm": "LSTM"}
+MODEL_SHORT = Labels({"irnn": N_("IRNN ($W = I$)"), "relu_gauss": N_("ReLU, гаусс. $W$"),
+                   "tanh_gauss": N_("tanh, гаусс. $W$"), "tanh_orth": N_("tanh, ортог. $W$"), "lstm": N_("LSTM")})
 # the special recurrent matrices of the Jacobian experiment: the same concepts as the models above
 W_COLOURS = {"orthogonal": SKY, "identity": ORANGE, "sparse": TEAL}
-W_LABELS = {"orthogonal": "ортогональная $W$", "identity": "$W = I$", "sparse": "разреженная $W$, $\\rho = 0.95$"}
-ACTIVATION_LABELS = {"tanh": "tanh ($\\gamma = 1$)", "sigmoid": "сигмоида ($\\gamma = 1/4$)",
-                     "relu": "ReLU ($\\gamma = 1$)", "linear": "$f(z) = z$ ($\\gamma = 1$)"}
-TASK_LABELS_RU = {"temporal_order": "временной порядок", "temporal_order_3bit": "порядок, 3 символа",
-                  "adding": "сложение", "multiplication": "умножение",
-                  "random_permutation": "перестановка", "noiseless_memorization": "запоминание",
-                  "noiseless_memorization_authors": "запоминание"}
-INIT_LABELS_RU = {"sigmoid": "сигмоида", "basic tanh": "tanh, обычная", "smart tanh": "tanh, «умная»"}
+W_LABELS = Labels({"orthogonal": N_("ортогональная $W$"), "identity": N_("$W = I$"), "sparse": N_("разреженная $W$, $\\rho = 0.95$")})
+ACTIVATION_LABELS = Labels({"tanh": N_("tanh ($\\gamma = 1$)"), "sigmoid": N_("сигмоида ($\\gamma = 1/4$)"),
+                     "relu": N_("ReLU ($\\gamma = 1$)"), "linear": N_("$f(z) = z$ ($\\gamma = 1$)")})
+TASK_LABELS = Labels({"temporal_order": N_("временной порядок"), "temporal_order_3bit": N_("порядок, 3 символа"),
+                  "adding": N_("сложение"), "multiplication": N_("умножение"),
+                  "random_permutation": N_("перестановка"), "noiseless_memorization": N_("запоминание"),
+                  "noiseless_memorization_authors": N_("запоминание")})
+INIT_LABELS = Labels({"sigmoid": N_("сигмоида"), "basic tanh": N_("tanh, обычная"), "smart tanh": N_("tanh, «умная»")})

@@ -16,6 +16,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from pipeline import i18n
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 TEX_PACKAGES = "texlive-xetex texlive-latex-extra texlive-lang-cyrillic texlive-fonts-recommended lmodern latexmk fonts-dejavu"
@@ -47,11 +49,22 @@ def escape_latex(text) -> str:
     return _SPECIALS_RE.sub(lambda m: LATEX_SPECIALS[m.group()], str(text))
 
 
+class LatexText(str):
+    """A marked text of a LaTeX template in the active language: LaTeX source already, so not escaped; the
+    values a trans block puts into it are escaped like any other value."""
+
+    def __mod__(self, values):
+        if isinstance(values, dict):
+            return LatexText(str.__mod__(self, {k: _finalize(v) for k, v in values.items()}))
+        values = values if isinstance(values, tuple) else (values,)
+        return LatexText(str.__mod__(self, tuple(_finalize(v) for v in values)))
+
+
 def _finalize(value):
-    if isinstance(value, Markup):
+    if isinstance(value, (Markup, LatexText)):
         return str(value)
     if isinstance(value, bool):
-        return "да" if value else "нет"
+        return i18n._("да") if value else i18n._("нет")
     if isinstance(value, float):
         return escape_latex(num(value))
     return escape_latex(value)
@@ -111,9 +124,12 @@ class _MarkingLoader(jinja2.FileSystemLoader):
 
     def get_source(self, environment, template):
         text, filename, uptodate = super().get_source(environment, template)
-        lines, open_tag = text.split("\n"), 0
+        lines, open_tag, in_trans = text.split("\n"), 0, False
         for i, line in enumerate(lines):
-            tagged = open_tag or re.search(r"\\(BLOCK|#)\{", line)
+            # a marked text keeps its source lines untouched: the catalogue knows it without markers
+            opens, closes = line.rfind(r"\BLOCK{trans"), line.rfind(r"\BLOCK{endtrans")
+            tagged = open_tag or in_trans or re.search(r"\\(BLOCK|#)\{", line)
+            in_trans = opens > closes if max(opens, closes) >= 0 else in_trans
             # a last line without its newline may be included mid-sentence: a comment there would eat the rest
             unterminated = i == len(lines) - 1
             if not tagged and not unterminated and line.strip() and (len(line) - len(line.rstrip("\\"))) % 2 == 0:
@@ -124,21 +140,32 @@ class _MarkingLoader(jinja2.FileSystemLoader):
 
 
 def _environment(latex: bool) -> jinja2.Environment:
+    """Templates in the active language (pipeline/i18n.py): Jinja2's i18n extension with the Babel catalogue."""
     loader = (_MarkingLoader if latex else jinja2.FileSystemLoader)(TEMPLATES)
-    options = dict(loader=loader, undefined=jinja2.StrictUndefined,
+    options = dict(loader=loader, undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
                    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     if latex:
         options.update(block_start_string=r"\BLOCK{", block_end_string="}", variable_start_string=r"\VAR{",
                        variable_end_string="}", comment_start_string=r"\#{", comment_end_string="}",
                        line_statement_prefix=None, finalize=_finalize)
     env = jinja2.Environment(**options)
+    env.policies["ext.i18n.trimmed"] = True   # as babel.cfg extracts them: line breaks inside a trans block are spaces
+    text = LatexText if latex else str
+    env.install_gettext_callables(gettext=lambda s: text(i18n._(s)),
+                                  ngettext=lambda s, p, n: text(i18n._(s if n == 1 else p)))
     env.filters.update(num=(tex_num if latex else md_num), latex=Markup,
                        pct=(lambda x, d=1: Markup(percent(x, d))) if latex else (lambda x, d=1: percent(x, d).replace("\\%", "%")))
     return env
 
 
+def figures_folder(lang: str) -> str:
+    """The build's figures in lang: out/figures (Russian), out/figures-en, ..."""
+    return "figures" if lang == i18n.SOURCE else f"figures-{lang}"
+
+
 def render(template: str, context: dict, latex: bool = True, source: str | None = None) -> str:
-    """Renders templates/<template>, or the text `source` when given."""
+    """Renders templates/<template>, or the text `source` when given, in the active language (pipeline/i18n.py)."""
+    context = {"lang": i18n.active(), "figures_dir": figures_folder(i18n.active()), **context}
     if "exp" in context and "figure" not in context:
         context = {**context, "figure": figure_function(context["exp"], latex)}
     try:
@@ -173,8 +200,13 @@ def figure_function(available, latex: bool, used: list | None = None):
                                 f"show it only from a section that {owner[name]} declares")
         if used is not None:
             used.append(name)
-        return Markup(f"{name}.pdf") if latex else f"../images/problem_set_07/{name}.png"
+        return Markup(f"{name}.pdf") if latex else f"../images/{image_folder(i18n.active())}/{name}.png"
     return figure
+
+
+def image_folder(lang: str) -> str:
+    """The page's image folder in the book: problem_set_07 (Russian), problem_set_07_en, ..."""
+    return "problem_set_07" if lang == i18n.SOURCE else f"problem_set_07_{lang}"
 
 
 def render_page(template: str, context: dict) -> tuple[str, list]:

@@ -12,6 +12,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from experiments import Unavailable
+from pipeline import i18n
 from pipeline.cache import FIGURE_ENTRY, JOB_ENTRY, Cache, DamagedEntry, compute_hash, entry_key, source_hash, stable_json
 from pipeline.registry import BY_NAME, Experiment
 
@@ -260,12 +261,15 @@ def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = False) -> dict:
-    """figures/NAME.py's draw(...) — figures and numbers — reusing the last drawing when neither the results
-    nor the presentation code changed (a change of plot style redraws without retraining)."""
+def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = False, lang: str = i18n.SOURCE) -> dict:
+    """figures/NAME.py's draw(...) in the language lang — figures and numbers — reusing the last drawing when
+    neither the results nor the presentation code (nor lang's catalogue) changed: a change of plot style or
+    language redraws without retraining."""
     presentation = plan.experiment.presentation
-    key = hashlib.sha256(stable_json([[j.key for j in plan.jobs], source_hash(Path(presentation.__file__))]).encode()).hexdigest()[:32]
-    name = f"{plan.name}.figures"
+    catalogue = hashlib.sha256(i18n.catalogue_file(lang).read_bytes()).hexdigest() if lang != i18n.SOURCE else ""
+    key = hashlib.sha256(stable_json([[j.key for j in plan.jobs], source_hash(Path(presentation.__file__)),
+                                      lang, catalogue]).encode()).hexdigest()[:32]
+    name = f"{plan.name}.figures.{lang}"
     try:
         if force:
             raise KeyError(key)
@@ -279,7 +283,11 @@ def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = F
         pass
     from figures import style
     style.SAVED.clear()
-    numbers = presentation.draw(plan.config, results, figures)
+    i18n.use(lang)
+    try:
+        numbers = presentation.draw(plan.config, results, figures)
+    finally:
+        i18n.use(i18n.SOURCE)
     drawn = {f.stem for f in style.SAVED}
     if drawn != set(plan.experiment.figures):
         raise RuntimeError(f"figures/{plan.name}.py drew {sorted(drawn)} but pipeline/registry.py declares "
