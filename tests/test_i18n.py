@@ -1,0 +1,127 @@
+"""The English edition: every marked text of the templates and figures has an English translation in the Babel
+catalogue (same placeholders), `--lang en` builds every document from the cached results with no Russian left in
+it, and the Russian edition is untouched by it."""
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from conftest import run_build
+from pipeline import documents, i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+CYRILLIC = re.compile(r"[\u0400-\u04FF]+")
+EN_DOCUMENTS = ["deck-en", "deck-notes-en", "exercise-en", "exercise-student-en"]
+
+
+def extracted() -> set[str]:
+    """The msgids pybabel extracts with babel.cfg, as the README's catalogue commands do."""
+    with open(ROOT / "babel.cfg") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    return {m[2] if isinstance(m[2], str) else m[2][0]
+            for m in extract_from_dir(str(ROOT), method_map, options_map) if m[2]}
+
+
+def catalogue(lang="en"):
+    with open(i18n.catalogue_file(lang), "rb") as f:
+        return read_po(f, locale=lang)
+
+
+def placeholders(text: str) -> list[str]:
+    return sorted(re.findall(r"%\([a-z_0-9]+\)s|%%", text))
+
+
+def test_every_marked_text_has_an_english_translation():
+    cat = catalogue()
+    translated = {m.id for m in cat if m.id and m.string and not m.fuzzy}
+    ids = extracted()
+    assert len(ids) > 50, "too few marked texts: is babel.cfg still finding the templates?"
+    missing = sorted(ids - translated)
+    assert not missing, (f"{len(missing)} marked text(s) lack an English translation in locale/en/LC_MESSAGES/messages.po "
+                         f"(see pipeline/i18n.py): {missing[:5]}")
+    stale = sorted({m.id for m in cat if m.id} - ids)
+    assert not stale, f"the catalogue has {len(stale)} entries no template or figure uses any more: {stale[:5]}"
+
+
+def test_translations_keep_the_placeholders_and_are_english():
+    for m in catalogue():
+        if m.id and m.string:
+            assert placeholders(m.id) == placeholders(m.string), (m.id, m.string)
+            assert not CYRILLIC.search(m.string), f"Russian left in the translation of {m.id!r}: {m.string!r}"
+
+
+def test_a_text_without_translation_is_shown_in_russian_and_reported():
+    i18n.MISSING.clear()
+    i18n.use("en")
+    try:
+        assert i18n._("клиппинг") != "клиппинг"
+        assert i18n._("такого текста в каталоге нет") == "такого текста в каталоге нет"
+        assert i18n.MISSING == {"такого текста в каталоге нет"}
+    finally:
+        i18n.use("ru")
+        i18n.MISSING.clear()
+    assert i18n._("клиппинг") == "клиппинг"
+
+
+def test_a_trans_block_escapes_its_values_but_not_its_latex():
+    i18n.use("ru")
+    text = documents.render("x.tex", {"name": "a_b & c", "x": 0.5},
+                            source=r"\BLOCK{trans v=x|pct(0), t=name}\textbf{\VAR{t}}: \VAR{v} и 5\%\BLOCK{endtrans}")
+    assert text == r"\textbf{a\_b \& c}: 50\% и 5\%"
+
+
+@pytest.fixture(scope="module")
+def english(smoke_build, needs_tex):
+    out, cache, _ = smoke_build
+    russian = {p: p.stat().st_mtime_ns for p in [out / "deck.pdf", out / "page.md", out / "exercise.pdf"]}
+    proc = run_build("--profile", "smoke", "--lang", "en", "--out", out, "--cache", cache)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out, proc, russian
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_english_edition_builds_every_document_from_the_cache(english):
+    out, proc, _ = english
+    for name in EN_DOCUMENTS:
+        assert (out / f"{name}.pdf").is_file(), name
+    assert (out / "page-en.md").is_file() and list((out / "figures-en").glob("*.pdf"))
+    assert " computed " not in proc.stdout, "the English edition retrained instead of using the cache"
+    assert "no translation" not in proc.stderr, proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("name", EN_DOCUMENTS)
+def test_english_documents_have_no_russian_left(english, name):
+    out, _, _ = english
+    found = CYRILLIC.findall(pdf_text(out / f"{name}.pdf"))
+    assert not found, f"{name}.pdf: {found[:10]}"
+
+
+def test_english_page_and_figures_have_no_russian_left(english):
+    out, _, _ = english
+    page = (out / "page-en.md").read_text()
+    assert not CYRILLIC.findall(page), CYRILLIC.findall(page)[:10]
+    assert "problem_set_07_en/" in page and "problem_set_07/" not in page
+    for pdf in sorted((out / "figures-en").glob("*.pdf")):
+        assert not CYRILLIC.findall(pdf_text(pdf)), pdf.name
+
+
+def test_the_russian_edition_is_left_alone(english):
+    out, _, russian = english
+    for path, mtime in russian.items():
+        assert path.stat().st_mtime_ns == mtime, f"--lang en rewrote {path.name}"
+    assert CYRILLIC.search(pdf_text(out / "deck.pdf"))
+
+
+@pytest.mark.parametrize("name", EN_DOCUMENTS + ["report"])
+def test_english_documents_and_the_report_have_no_overfull_box_or_missing_character(english, name):
+    from test_sheet import log_problems
+    out, _, _ = english
+    problems = log_problems((out / "build" / f"{name}.log").read_text(errors="replace"))
+    assert not problems, f"{name}.log: {problems[:5]}"
