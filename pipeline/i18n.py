@@ -5,7 +5,7 @@ catalogues, locale/<lang>/LC_MESSAGES/messages.po, compiled in memory when a bui
 
 After changing a marked text, update the catalogue and translate what is new (tests/test_i18n.py lists it):
     .venv/bin/pybabel extract -F babel.cfg -o locale/messages.pot --no-location --omit-header .
-    .venv/bin/pybabel update -i locale/messages.pot -d locale --no-location --omit-header
+    .venv/bin/pybabel update -i locale/messages.pot -d locale --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 """
 import gettext
 import io
