@@ -5,7 +5,7 @@ import numpy as np
 
 from experiments.adding import budget
 from experiments.models import LE_CLIP, LE_MODELS, LE_OPTIMIZER
-from figures.style import CHANCE, FULL, MODEL_COLOURS, MODEL_LABELS, MODEL_SHORT, legend_right, plt, save
+from figures.style import _, CHANCE, FULL, MODEL_COLOURS, MODEL_LABELS, MODEL_SHORT, legend_right, plt, save
 
 BASELINE = 1 / 6          # MSE of always predicting 1 (TASKS["adding_le"].chance_loss)
 SOLVED = BASELINE / 10    # "beats the baseline by 10×"
@@ -59,12 +59,12 @@ def lr_sweep(config, sweep, figures):
         ax.plot(r["eval_steps"], median_curve(mse), color=colour, lw=1.6, label=f"{lr:g}")
         s = seeds_summary(r["eval_steps"], mse, r["diverged_at"][i * per:(i + 1) * per])
         rows.append(dict(lr=lr, **{k: s[k] for k in ("final", "solved", "runs", "solved_at", "diverged")}))
-    ax.axhline(BASELINE, color=CHANCE, ls=":", lw=1.0, label="ответ «1»: $1/6$")
+    ax.axhline(BASELINE, color=CHANCE, ls=":", lw=1.0, label=_("ответ «1»: $1/6$"))
     ax.set_yscale("log")
-    ax.set_xlabel("шаг обучения")
-    ax.set_ylabel("MSE на тесте")
+    ax.set_xlabel(_("шаг обучения"))
+    ax.set_ylabel(_("MSE на тесте"))
     ax.set_title(f"IRNN, $T = {r['length']}$", color=MODEL_COLOURS["irnn"])
-    legend_right(ax, title="шаг Adam")
+    legend_right(ax, title=_("шаг Adam"))
     save(fig, figures, "adding_irnn_lr")
     finals = [x["final"] for x in rows]
     return {"sweep": dict(length=r["length"], rows=rows, lrs=lrs,
@@ -89,11 +89,11 @@ def draw(config, results, figures):
                 ax.plot(steps, curve, color=MODEL_COLOURS[m], lw=0.6, alpha=0.3)
             ax.plot(steps, median_curve(mse),
                     color=MODEL_COLOURS[m], lw=1.8, label=MODEL_SHORT[m])
-        ax.axhline(BASELINE, color=CHANCE, ls=":", lw=1.0, label="ответ «1»: $1/6$")
+        ax.axhline(BASELINE, color=CHANCE, ls=":", lw=1.0, label=_("ответ «1»: $1/6$"))
         ax.set_yscale("log")
         ax.set_title(f"$T = {T}$")
-        ax.set_xlabel("шаг обучения")
-    axes[0][0].set_ylabel("MSE на тесте")
+        ax.set_xlabel(_("шаг обучения"))
+    axes[0][0].set_ylabel(_("MSE на тесте"))
     legend_right(fig, *axes[0][0].get_legend_handles_labels())
     save(fig, figures, "adding_mse")
 

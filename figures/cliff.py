@@ -4,7 +4,7 @@ import numpy as np
 from experiments.cliff import B_RANGE, CLIP, LEARNING_RATE, STARTS, STEPS, W_RANGE, budget, error_and_gradient
 from matplotlib.lines import Line2D
 
-from figures.style import CHANCE, CLIP as CLIP_COLOUR, FULL, NO_CLIP, legend_top, plt, save
+from figures.style import _, CHANCE, CLIP as CLIP_COLOUR, FULL, NO_CLIP, legend_top, plt, save
 
 CLIP_AT = CLIP
 
@@ -48,7 +48,7 @@ def draw(config, results, figures):
     ax.locator_params(nbins=3)
     ax.view_init(elev=35, azim=-130)
     fig.legend([Line2D([], [], color=NO_CLIP, lw=1.8), Line2D([], [], color=CLIP_COLOUR, marker="o", ls="", ms=3)],
-               ["без клиппинга", "клиппинг"], loc="upper center", ncol=2, bbox_to_anchor=(0.5, 1.0),
+               [_("без клиппинга"), _("клиппинг")], loc="upper center", ncol=2, bbox_to_anchor=(0.5, 1.0),
                handlelength=1.2, columnspacing=1.0)
     save(fig, figures, "cliff_surface")
 
@@ -66,14 +66,14 @@ def draw(config, results, figures):
     ax1.set_xlabel("$b$")
     ax1.set_ylabel("$w$")
     ax1.grid(False)
-    ax1.set_title("$\\|\\nabla E\\|$ на плоскости $(w, b)$")
+    ax1.set_title(_("$\\|\\nabla E\\|$ на плоскости $(w, b)$"))
     for i, p in enumerate(r["paths"]):
-        ax2.plot(p["plain"]["grad_norm"], color=NO_CLIP, lw=1, alpha=0.8, label="без клиппинга" if i == 0 else None)
-        ax2.plot(p["clipped"]["grad_norm"], color=CLIP_COLOUR, ls="--", lw=1, alpha=0.8, label="клиппинг" if i == 0 else None)
-    ax2.axhline(CLIP_AT, color=CHANCE, lw=0.9, ls=":", label="порог")
+        ax2.plot(p["plain"]["grad_norm"], color=NO_CLIP, lw=1, alpha=0.8, label=_("без клиппинга") if i == 0 else None)
+        ax2.plot(p["clipped"]["grad_norm"], color=CLIP_COLOUR, ls="--", lw=1, alpha=0.8, label=_("клиппинг") if i == 0 else None)
+    ax2.axhline(CLIP_AT, color=CHANCE, lw=0.9, ls=":", label=_("порог"))
     ax2.set_yscale("log")
-    ax2.set_xlabel("шаг градиентного спуска")
-    ax2.set_title("$\\|\\nabla E\\|$ вдоль путей")
+    ax2.set_xlabel(_("шаг градиентного спуска"))
+    ax2.set_title(_("$\\|\\nabla E\\|$ вдоль путей"))
     legend_top(fig, *ax2.get_legend_handles_labels(), ncol=3)
     save(fig, figures, "cliff_map")
 

@@ -4,7 +4,7 @@ import numpy as np
 from experiments.explosion import METHODS, budget
 from experiments.models import TASK_TITLES
 from experiments.tasks import TASKS
-from figures.style import CHANCE, FULL, GREY, METHOD_COLOURS, METHOD_LABELS, legend_top, plt, save
+from figures.style import _, CHANCE, FULL, GREY, METHOD_COLOURS, METHOD_LABELS, legend_top, plt, save
 
 SPIKE = 10.0     # a spike: the pre-clip norm is more than SPIKE times the run's median norm
 WINDOW = 50      # updates averaged before / after a spike to measure the jump in loss
@@ -73,19 +73,19 @@ def draw(config, results, figures):
         ax1.plot(steps, show["grad_norm"][k], color=colour, lw=0.6, alpha=0.85, label=METHOD_LABELS[m])
         ax2.plot(steps, show["train_loss"][k], color=colour, lw=0.3, alpha=0.2)
         ax2.plot(steps, _smooth(show["train_loss"][k]), color=colour, lw=1.5, label=METHOD_LABELS[m])
-    thr = ax1.axhline(1.0, color=GREY, ls="-.", lw=1.0, label="порог клиппинга")
+    thr = ax1.axhline(1.0, color=GREY, ls="-.", lw=1.0, label=_("порог клиппинга"))
     ax1.set_yscale("log")
-    ax1.set_xlabel("шаг обучения")
-    ax1.set_title("норма градиента $\\|\\nabla E\\|$")
-    ax2.axhline(chance_loss, color=CHANCE, ls=":", lw=1.0, label="случайно")
-    ax2.set_xlabel("шаг обучения")
-    ax2.set_title("функция потерь")
+    ax1.set_xlabel(_("шаг обучения"))
+    ax1.set_title(_("норма градиента $\\|\\nabla E\\|$"))
+    ax2.axhline(chance_loss, color=CHANCE, ls=":", lw=1.0, label=_("случайно"))
+    ax2.set_xlabel(_("шаг обучения"))
+    ax2.set_title(_("функция потерь"))
     ax2.set_ylim(0, max(2.5 * chance_loss, 0.1))
     if at is not None:
         for ax in (ax1, ax2):
             ax.axvline(at, color=GREY, lw=0.9, ls="--", zorder=0)
     h, lab = ax2.get_legend_handles_labels()
-    legend_top(fig, h + [thr], lab + ["порог клиппинга"], ncol=4, handlelength=1.5, columnspacing=0.8)
+    legend_top(fig, h + [thr], lab + [_("порог клиппинга")], ncol=4, handlelength=1.5, columnspacing=0.8)
     save(fig, figures, "explosion")
 
     u, c = stats["MSGD"], stats["MSGD-C"]

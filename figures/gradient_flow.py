@@ -3,7 +3,7 @@ import numpy as np
 
 from experiments.gradient_flow import budget
 from experiments.models import LE_MODELS
-from figures.style import CHANCE, FULL_W, MODEL_COLOURS, MODEL_LABELS, MODEL_SHORT, legend_right, plt, save
+from figures.style import _, CHANCE, FULL_W, MODEL_COLOURS, MODEL_LABELS, MODEL_SHORT, legend_right, plt, save
 
 UNDERFLOW = 1e-30          # a ratio below this is reported as 0 (the float32 signal itself underflowed)
 
@@ -30,12 +30,12 @@ def draw(config, results, figures):
             ax.set_yscale("log")
             ax.locator_params(axis="y", numticks=4)
             ax.minorticks_off()
-            ax.set_title(f"$T = {T}$: " + (f"через {step} шагов" if step else "начало"), fontsize=9, pad=2)
+            ax.set_title(f"$T = {T}$: " + (_("через {n} шагов").format(n=step) if step else _("начало")), fontsize=9, pad=2)
         lo = min(float(np.min(profile(m, T, st))) for m in LE_MODELS for st in shown)
         row[0].set_ylim(bottom=max(lo / 3, 1e-30))
     for ax in axes[-1]:
-        ax.set_xlabel("шаг $k$")
-    fig.supylabel("ошибка на шаге $k$", fontsize=10)
+        ax.set_xlabel(_("шаг $k$"))
+    fig.supylabel(_("ошибка на шаге $k$"), fontsize=10)
     legend_right(fig, *axes[0][0].get_legend_handles_labels())
     save(fig, figures, "gradient_flow")
 

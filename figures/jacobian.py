@@ -2,7 +2,7 @@
 import numpy as np
 
 from experiments.jacobian import ACTIVATIONS, EXPLODING_RADIUS, GAUSSIAN_TARGETS, budget
-from figures.style import ACTIVATION_LABELS, BLUE, ORANGE, SKY, FULL, FULL_W, RED, W_COLOURS, W_LABELS, legend_right, legend_top, plt, save
+from figures.style import _, ACTIVATION_LABELS, BLUE, ORANGE, SKY, FULL, FULL_W, RED, W_COLOURS, W_LABELS, legend_right, legend_top, plt, save
 
 # γλ₁ from small to large: one sequential scale (blue: vanishing side, red: exploding side)
 GAUSS_COLOURS = [BLUE, SKY, "black", ORANGE, RED]
@@ -22,7 +22,7 @@ def _style_panel(ax, f, first):
     ax.set_title(ACTIVATION_LABELS[f], fontsize=9)
     ax.set_xlabel("$T - k$")
     if first:
-        ax.set_ylabel("норма произведения")
+        ax.set_ylabel(_("норма произведения"))
 
 
 def draw(config, results, figures):
@@ -39,7 +39,7 @@ def draw(config, results, figures):
             ax.plot(d, np.median(r["bounds"][c], axis=0), color=colour, ls="--", lw=0.9)
         _style_panel(ax, f, i == 0)
     handles, names = axes[0].get_legend_handles_labels()
-    legend_top(fig, handles, names, ncol=len(names), title="γλ₁ (пунктир — оценка)",
+    legend_top(fig, handles, names, ncol=len(names), title=_("γλ₁ (пунктир — оценка)"),
                handlelength=1.2, columnspacing=0.8)
     save(fig, figures, "jacobian_gaussian")
 
@@ -54,16 +54,16 @@ def draw(config, results, figures):
     save(fig, figures, "jacobian_special")
 
     fig, ax = plt.subplots(figsize=FULL)
-    for f, kind, colour, label in [("tanh", "gauss 0.9", BLUE, "tanh, гаусс., γλ₁ = 0.9"),
-                                   ("tanh", "gauss 1.5", RED, "tanh, гаусс., γλ₁ = 1.5"),
-                                   ("tanh", "orthogonal", W_COLOURS["orthogonal"], "tanh, ортогональная"),
+    for f, kind, colour, label in [("tanh", "gauss 0.9", BLUE, _("tanh, гаусс., γλ₁ = 0.9")),
+                                   ("tanh", "gauss 1.5", RED, _("tanh, гаусс., γλ₁ = 1.5")),
+                                   ("tanh", "orthogonal", W_COLOURS["orthogonal"], _("tanh, ортогональная")),
                                    ("relu", "identity", W_COLOURS["identity"], "ReLU, $W = I$"),
-                                   ("linear", "orthogonal", "black", "$f(z) = z$, ортогональная")]:
+                                   ("linear", "orthogonal", "black", _("$f(z) = z$, ортогональная"))]:
         spectra = by_f[f]["spectra"][labels.index(kind)]
         ax.plot(np.arange(1, spectra.shape[1] + 1), np.median(spectra, axis=0), color=colour, lw=1.6, label=label)
     ax.set_yscale("log")
-    ax.set_xlabel("номер сингулярного числа $i$")
-    ax.set_ylabel("сингулярное число")
+    ax.set_xlabel(_("номер сингулярного числа $i$"))
+    ax.set_ylabel(_("сингулярное число"))
     legend_right(ax)
     save(fig, figures, "jacobian_spectrum")
 

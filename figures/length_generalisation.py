@@ -4,25 +4,25 @@ import numpy as np
 from experiments.length_generalisation import TASK, budget
 from experiments.models import TASK_TITLES
 from experiments.tasks import TASKS, success
-from figures.style import CHANCE, CLIP_OMEGA, FULL, legend_right, plt, save
+from figures.style import _, CHANCE, CLIP_OMEGA, FULL, legend_right, plt, save
 
 
 def draw(config, results, figures):
     Ls = config["eval_lengths"]
     err = np.array([r["error"] for r in results])   # (seeds, lengths)
     fig, ax = plt.subplots(figsize=FULL)
-    ax.axvspan(config["min_length"], config["max_length"], color=CLIP_OMEGA, alpha=0.12, lw=0, label="длины обучения")
+    ax.axvspan(config["min_length"], config["max_length"], color=CLIP_OMEGA, alpha=0.12, lw=0, label=_("длины обучения"))
     for s, e in enumerate(err):
         ax.plot(Ls, e, "o-", color=CLIP_OMEGA, alpha=0.5 if len(err) > 1 else 1, lw=1, ms=3,
-                label="отдельные запуски" if s == 0 else None)
-    ax.plot(Ls, np.median(err, axis=0), "s-", color="black", lw=1.6, ms=4, label="медиана")
-    ax.axhline(TASKS[TASK].chance_error, color=CHANCE, ls=":", lw=1.0, label="случайный ответ")
-    ax.axhline(0.01, color=CHANCE, ls="--", lw=0.9, label="успех: 1%")
+                label=_("отдельные запуски") if s == 0 else None)
+    ax.plot(Ls, np.median(err, axis=0), "s-", color="black", lw=1.6, ms=4, label=_("медиана"))
+    ax.axhline(TASKS[TASK].chance_error, color=CHANCE, ls=":", lw=1.0, label=_("случайный ответ"))
+    ax.axhline(0.01, color=CHANCE, ls="--", lw=0.9, label=_("успех: 1%"))
     ax.set_xscale("log")
     ax.set_xticks(Ls, [str(L) for L in Ls])
     ax.minorticks_off()
-    ax.set_xlabel("длина тестовой последовательности $L$")
-    ax.set_ylabel("ошибка на тесте")
+    ax.set_xlabel(_("длина тестовой последовательности $L$"))
+    ax.set_ylabel(_("ошибка на тесте"))
     ax.set_ylim(-0.02, 1.0)
     legend_right(ax)
     save(fig, figures, "length_generalisation")

@@ -4,7 +4,7 @@ import numpy as np
 from experiments.pathological import PAPER_MAX_UPDATES, budget, updates_for
 from experiments.models import BATCH, CLIP, CONFIRM_N, CONFIRM_WRONG, INITS, LR, METHODS, N_HIDDEN, TASK_TITLES
 from experiments.tasks import TASKS
-from figures.style import (CHANCE, FULL, FULL_W, INIT_LABELS, METHOD_COLOURS, METHOD_LABELS, METHOD_SHORT, TASK_LABELS,
+from figures.style import (_, CHANCE, FULL, FULL_W, INIT_LABELS, METHOD_COLOURS, METHOD_LABELS, METHOD_SHORT, TASK_LABELS,
                            legend_top, plt, save)
 
 
@@ -50,11 +50,11 @@ def draw(config, results, figures):
                 axes[1, c].scatter(np.full(len(e), L + off), e, s=8, color=colour, alpha=0.5)
         axes[0, c].set_title(INIT_LABELS.get(init, init))
         axes[1, c].axhline(chance, color=CHANCE, ls=":", lw=1.0)
-        axes[1, c].set_xlabel("длина $L$")
+        axes[1, c].set_xlabel(_("длина $L$"))
         axes[1, c].set_xticks(lengths)
-    axes[0, 0].set_ylabel("доля успехов")
+    axes[0, 0].set_ylabel(_("доля успехов"))
     axes[0, 0].set_ylim(-0.05, 1.05)
-    axes[1, 0].set_ylabel("ошибка")
+    axes[1, 0].set_ylabel(_("ошибка"))
     axes[1, 0].set_ylim(-0.02, 1.0)
     legend_top(fig, *axes[0, 0].get_legend_handles_labels(), ncol=3)
     save(fig, figures, "pathological_fig7")
@@ -70,12 +70,13 @@ def draw(config, results, figures):
                              lw=1.2, alpha=0.85, label=METHOD_LABELS[method] if s == 0 else None)
         axes[c].axhline(chance, color=CHANCE, ls=":", lw=1.0)
         axes[c].set_title(f"{INIT_LABELS.get(init, init)}, $L = {L}$", fontsize=9)
-        axes[c].set_xlabel("шаг обучения")
-    axes[0].set_ylabel("ошибка")
+        axes[c].set_xlabel(_("шаг обучения"))
+    axes[0].set_ylabel(_("ошибка"))
     legend_top(fig, *axes[0].get_legend_handles_labels(), ncol=3)
     save(fig, figures, "pathological_curves")
 
     # tasks × methods, smart tanh, pooled over the lengths each task was run at
+    # (task_label is the msgid, not TASK_LABELS[name]: the numbers serve every language; templates translate it)
     table = []
     for name in [task] + [t for t in config["table_tasks"] if t != task]:
         rs = [r for r in results if r["task"] == name and r["init"] == "smart tanh"]
@@ -85,7 +86,7 @@ def draw(config, results, figures):
         for method in [m for m in rs[0]["methods"] if m != "MSGD-CR (text)"]:   # the ablation has its own table
             s, n, e = _cell(rs, method)
             cells.append(dict(method=method, successes=s, runs=n, median_error=e))
-        table.append(dict(task=TASK_TITLES[name], task_label=TASK_LABELS[name], lengths=sorted({r["length"] for r in rs}),
+        table.append(dict(task=TASK_TITLES[name], task_label=dict.__getitem__(TASK_LABELS, name), lengths=sorted({r["length"] for r in rs}),
                           chance=float(TASKS[name].chance_error), cells=cells))
 
     if config["table_tasks"]:
@@ -97,11 +98,11 @@ def draw(config, results, figures):
             for m, method in enumerate(rs[0]["methods"]):
                 ax.plot(Ls, [np.median(r["final_error"][m * S:(m + 1) * S]) for r in rs], "o-",
                         color=METHOD_COLOURS[method], label=METHOD_LABELS[method])
-            ax.axhline(TASKS[name].chance_error, color=CHANCE, ls=":", lw=1.0, label="случайно")
+            ax.axhline(TASKS[name].chance_error, color=CHANCE, ls=":", lw=1.0, label=_("случайно"))
             ax.set_title(TASK_LABELS[name], fontsize=9)
             ax.set_xticks(Ls)
             ax.set_xlabel("$L$")
-        axes[0, 0].set_ylabel("ошибка")
+        axes[0, 0].set_ylabel(_("ошибка"))
         legend_top(fig, *axes[0, 0].get_legend_handles_labels(), ncol=4, handlelength=1.2, columnspacing=0.7)
         save(fig, figures, "pathological_tasks")
 

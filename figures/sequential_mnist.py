@@ -4,10 +4,10 @@ import numpy as np
 from experiments.sequential_mnist import PAPER_UPDATES, budget, updates_per_epoch
 from experiments.mnist import PERMUTATION_SEED
 from experiments.models import LE_CLIP, LE_MODELS, LE_OPTIMIZER
-from figures.style import CHANCE, FULL, MODEL_COLOURS, MODEL_LABELS, MODEL_SHORT, legend_right, plt, save
+from figures.style import _, Labels, N_, CHANCE, FULL, MODEL_COLOURS, MODEL_LABELS, MODEL_SHORT, legend_right, plt, save
 
 DATASETS = {"mnist": "pixel MNIST", "permuted": "permuted MNIST"}
-DATASETS_RU = {"mnist": "по пикселю", "permuted": "с перестановкой"}
+DATASETS_RU = Labels({"mnist": N_("по пикселю"), "permuted": N_("с перестановкой")})
 PAPER = {"irnn": {"mnist": 97.0, "permuted": 82.0}, "tanh_gauss": {"mnist": 35.0, "permuted": 35.0},
          "lstm": {"mnist": 65.0, "permuted": 36.0}}
 PAPER_UNVERIFIED = {"lstm"}
@@ -29,11 +29,11 @@ def draw(config, results, figures):
                     ax.plot(r["epochs"], 100 * curve, color=MODEL_COLOURS[m], lw=0.6, alpha=0.4)
             ax.plot(r["epochs"], 100 * np.nanmedian(r["test_accuracy"], axis=0), color=MODEL_COLOURS[m], marker="o", ms=3,
                     lw=1.6, label=MODEL_SHORT[m])
-        ax.axhline(10, color=CHANCE, ls=":", lw=1.0, label="случайно: 10%")
+        ax.axhline(10, color=CHANCE, ls=":", lw=1.0, label=_("случайно: 10%"))
         ax.set_title(DATASETS_RU[d])
-        ax.set_xlabel("эпоха")
+        ax.set_xlabel(_("эпоха"))
         ax.set_ylim(0, 100)
-    axes[0][0].set_ylabel("доля верных на тесте, %")
+    axes[0][0].set_ylabel(_("доля верных на тесте, %"))
     legend_right(fig, *axes[0][0].get_legend_handles_labels())
     save(fig, figures, "mnist_accuracy")
 

@@ -3,14 +3,14 @@ import numpy as np
 
 from experiments.tbptt import INIT, METHOD, TASK, budget, lags
 from experiments.models import TASK_TITLES
-from figures.style import CHANCE, FULL, legend_right, plt, save
+from figures.style import _, CHANCE, FULL, legend_right, plt, save
 
 
 LEARNED = 0.4   # a median final error below this: the window learned the task (chance 0.75, one symbol 0.5)
 
 
 def _label(w, L):
-    return f"полный BPTT ({L})" if w is None else f"окно {w}"
+    return _("полный BPTT ({L})").format(L=L) if w is None else _("окно {w}").format(w=w)
 
 
 def _colours(runs):
@@ -38,12 +38,12 @@ def draw(config, results, figures):
         ax1.plot(r["eval_steps"], med, color=colour, lw=2.0, label=_label(r["window"], L))
         for e in r["test_error"]:
             ax1.plot(r["eval_steps"], e, color=colour, lw=0.6, alpha=0.3)
-    ax1.axhline(0.75, color=CHANCE, ls=":", lw=1.0, label="случайно")
-    ax1.axhline(0.5, color=CHANCE, ls="--", lw=0.8, label="знает один символ")
+    ax1.axhline(0.75, color=CHANCE, ls=":", lw=1.0, label=_("случайно"))
+    ax1.axhline(0.5, color=CHANCE, ls="--", lw=0.8, label=_("знает один символ"))
     ax1.set_yticks([0, 0.25, 0.5, 0.75], ["0", "0.25", "0.5", "0.75"])
     ax1.set_ylim(-0.02, 0.85)
-    ax1.set_xlabel("шаг обучения")
-    ax1.set_ylabel("ошибка на тесте")
+    ax1.set_xlabel(_("шаг обучения"))
+    ax1.set_ylabel(_("ошибка на тесте"))
     legend_right(ax1, title=f"$L = {L}$")
     save(fig, figures, "tbptt")
 

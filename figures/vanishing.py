@@ -5,7 +5,7 @@ from experiments.vanishing import METHODS, budget
 from experiments import models
 from experiments.models import LR, TASK_TITLES
 from experiments.tasks import TASKS
-from figures.style import FULL, METHOD_COLOURS, METHOD_LABELS, legend_right, plt, save
+from figures.style import _, FULL, METHOD_COLOURS, METHOD_LABELS, legend_right, plt, save
 
 MOMENTS = 4   # profiles drawn: the first record, the last, and evenly between
 
@@ -32,10 +32,10 @@ def draw(config, results, figures):
             ax.plot(k, logmed(norm[:, a, p]), color=cmap(0.9 * j / max(1, len(picks) - 1)), lw=1.6,
                     label=f"{int(steps[p])}")
         ax.set_yscale("log")
-        ax.set_xlabel("шаг $k$")
+        ax.set_xlabel(_("шаг $k$"))
         ax.set_title(METHOD_LABELS[m], color=METHOD_COLOURS[m])
-    axes[0].set_ylabel("доля ошибки на шаге $k$")
-    legend_right(axes[1], title="после шагов\nобучения")
+    axes[0].set_ylabel(_("доля ошибки на шаге $k$"))
+    legend_right(axes[1], title=_("после шагов\nобучения"))
     save(fig, figures, "vanishing")
 
     r0 = ratio(prof[:, :, 0])    # (seeds, methods) at the first record
