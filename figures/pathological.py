@@ -99,11 +99,11 @@ def draw(config, results, figures):
                 ax.plot(Ls, [np.median(r["final_error"][m * S:(m + 1) * S]) for r in rs], "o-",
                         color=METHOD_COLOURS[method], label=METHOD_LABELS[method])
             ax.axhline(TASKS[name].chance_error, color=CHANCE, ls=":", lw=1.0, label=_("случайно"))
-            ax.set_title(TASK_LABELS[name], fontsize=9)
+            ax.set_title(TASK_LABELS[name].replace(", ", ",\n"), fontsize=9)   # five panels: a long name takes two lines
             ax.set_xticks(Ls)
             ax.set_xlabel("$L$")
         axes[0, 0].set_ylabel(_("ошибка"))
-        legend_top(fig, *axes[0, 0].get_legend_handles_labels(), ncol=4, handlelength=1.2, columnspacing=0.7)
+        legend_top(fig, *axes[0, 0].get_legend_handles_labels(), ncol=3, handlelength=1.2, columnspacing=0.7)
         save(fig, figures, "pathological_tasks")
 
     def total(init, method):
