@@ -55,7 +55,7 @@ def draw(config, results, figures):
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=FULL)
     mesh = ax1.pcolormesh(b, w, np.log10(G + 1e-30), cmap="magma", shading="auto", vmin=-8, rasterized=True)
     cb = fig.colorbar(mesh, ax=ax1)
-    cb.set_label("$\\lg \\|\\nabla E\\|$")
+    cb.ax.set_title("$\\log_{10}$", fontsize=9, pad=4)   # above the bar: beside it, it read as the next panel's label
     for i, p in enumerate(r["paths"]):
         for kind, colour, ls in [("plain", NO_CLIP, "-"), ("clipped", CLIP_COLOUR, "--")]:
             path = _in_view(p[kind]["path"])
@@ -72,6 +72,7 @@ def draw(config, results, figures):
         ax2.plot(p["clipped"]["grad_norm"], color=CLIP_COLOUR, ls="--", lw=1, alpha=0.8, label=_("клиппинг") if i == 0 else None)
     ax2.axhline(CLIP_AT, color=CHANCE, lw=0.9, ls=":", label=_("порог"))
     ax2.set_yscale("log")
+    ax2.set_ylabel("$\\|\\nabla E\\|$")
     ax2.set_xlabel(_("шаг градиентного спуска"))
     ax2.set_title(_("$\\|\\nabla E\\|$ вдоль путей"))
     legend_top(fig, *ax2.get_legend_handles_labels(), ncol=3)

@@ -70,13 +70,15 @@ def draw(config, results, figures):
     steps = np.arange(show["grad_norm"].shape[1])
     for k, m in enumerate(METHODS):
         colour = METHOD_COLOURS[m]
-        ax1.plot(steps, show["grad_norm"][k], color=colour, lw=0.6, alpha=0.85, label=METHOD_LABELS[m])
+        # the unclipped run on top: its spikes are the point; the clipped run's norm is before clipping
+        ax1.plot(steps, show["grad_norm"][k], color=colour, lw=0.6, alpha=0.85 if m == "MSGD" else 0.6,
+                 zorder=3 if m == "MSGD" else 2, label=METHOD_LABELS[m])
         ax2.plot(steps, show["train_loss"][k], color=colour, lw=0.3, alpha=0.2)
         ax2.plot(steps, _smooth(show["train_loss"][k]), color=colour, lw=1.5, label=METHOD_LABELS[m])
     thr = ax1.axhline(1.0, color=GREY, ls="-.", lw=1.0, label=_("порог клиппинга"))
     ax1.set_yscale("log")
     ax1.set_xlabel(_("шаг обучения"))
-    ax1.set_title(_("норма градиента $\\|\\nabla E\\|$"))
+    ax1.set_title(_("$\\|\\nabla E\\|$ до клиппинга"))
     ax2.axhline(chance_loss, color=CHANCE, ls=":", lw=1.0, label=_("случайно"))
     ax2.set_xlabel(_("шаг обучения"))
     ax2.set_title(_("функция потерь"))

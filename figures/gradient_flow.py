@@ -19,23 +19,31 @@ def draw(config, results, figures):
         d = by[(m, T)]["dEdh"][:, steps.index(step), :].astype(np.float64)
         return np.exp(np.nanmean(np.log(d + 1e-300), axis=0))   # geometric mean over seeds
 
+    def share(m, T, step):
+        """‖∂E/∂h_k‖ / ‖∂E/∂h_T‖ for every k: the part of the last step's error signal that reaches step k."""
+        p = profile(m, T, step)
+        return p / p[T - 1]
+
     fig, axes = plt.subplots(len(lengths), len(shown), figsize=(FULL_W, 1.25 * len(lengths) + 0.35),
                              sharey="row", sharex="row", squeeze=False)
     for row, T in zip(axes, lengths):
         k = np.arange(1, T + 1)
         for ax, step in zip(row, shown):
             for m in LE_MODELS:
-                ax.plot(k, profile(m, T, step), color=MODEL_COLOURS[m], lw=1.6, label=MODEL_SHORT[m])
+                ax.plot(k, share(m, T, step), color=MODEL_COLOURS[m], lw=1.6, label=MODEL_SHORT[m])
             ax.axvline(T / 2, color=CHANCE, ls=":", lw=0.9)
             ax.set_yscale("log")
             ax.locator_params(axis="y", numticks=4)
             ax.minorticks_off()
-            ax.set_title(f"$T = {T}$: " + (_("через {n} шагов").format(n=step) if step else _("начало")), fontsize=9, pad=2)
-        lo = min(float(np.min(profile(m, T, st))) for m in LE_MODELS for st in shown)
-        row[0].set_ylim(bottom=max(lo / 3, 1e-30))
+            if T == lengths[0]:   # the columns are moments of training, the rows lengths
+                ax.set_title(_("через {n} шагов обучения").format(n=step) if step else _("начало"), fontsize=9, pad=2)
+        lo = min(float(np.min(share(m, T, st))) for m in LE_MODELS for st in shown)
+        hi = max(float(np.max(share(m, T, st))) for m in LE_MODELS for st in shown)
+        row[0].set_ylim(max(lo / 3, 1e-30), max(3 * hi, 3.0))
+        row[0].set_ylabel(f"$T = {T}$", fontsize=9)
     for ax in axes[-1]:
         ax.set_xlabel(_("шаг $k$"))
-    fig.supylabel(_("ошибка на шаге $k$"), fontsize=10)
+    fig.supylabel("$\\|\\partial E / \\partial h_k\\| \\,/\\, \\|\\partial E / \\partial h_T\\|$", fontsize=10)
     legend_right(fig, *axes[0][0].get_legend_handles_labels())
     save(fig, figures, "gradient_flow")
 

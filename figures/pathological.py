@@ -36,6 +36,8 @@ def draw(config, results, figures):
 
     fig, axes = plt.subplots(2, len(INITS), figsize=(FULL_W, 2.6), sharex=True, sharey="row")
     rates, errors = {}, {}
+    # methods side by side at each length; the dodge is a small fraction of the axis (one length: of L itself)
+    span = (max(lengths) - min(lengths)) or lengths[0]
     for c, init in enumerate(INITS):
         for method in fig7[lengths[0], init]["methods"]:
             colour = METHOD_COLOURS[method]
@@ -43,7 +45,7 @@ def draw(config, results, figures):
             rate = [float(np.mean(fig7[L, init]["success"][m * S:(m + 1) * S])) for L in lengths]
             err = np.array([fig7[L, init]["final_error"][m * S:(m + 1) * S] for L in lengths])
             rates[init, method], errors[init, method] = rate, [float(np.median(e)) for e in err]
-            off = (m - 1) * 0.6
+            off = (m - 1.5) * 0.04 * span
             axes[0, c].plot(np.array(lengths) + off, rate, "o-", color=colour, label=METHOD_LABELS[method])
             axes[1, c].plot(np.array(lengths) + off, np.median(err, axis=1), "o-", color=colour)
             for L, e in zip(lengths, err):
@@ -52,11 +54,14 @@ def draw(config, results, figures):
         axes[1, c].axhline(chance, color=CHANCE, ls=":", lw=1.0)
         axes[1, c].set_xlabel(_("длина $L$"))
         axes[1, c].set_xticks(lengths)
-    axes[0, 0].set_ylabel(_("доля успехов"))
+        if len(lengths) == 1:
+            axes[1, c].set_xlim(lengths[0] - 0.3 * span, lengths[0] + 0.3 * span)
+    axes[0, 0].set_ylabel(_("успехи"))   # short: the two rows' labels must not run into each other
     axes[0, 0].set_ylim(-0.05, 1.05)
     axes[1, 0].set_ylabel(_("ошибка"))
     axes[1, 0].set_ylim(-0.02, 1.0)
-    legend_top(fig, *axes[0, 0].get_legend_handles_labels(), ncol=3)
+    # the legend from the panel that ran every method (smart tanh carries the Ω ablation)
+    legend_top(fig, *axes[0, list(INITS).index("smart tanh")].get_legend_handles_labels(), ncol=2)
     save(fig, figures, "pathological_fig7")
 
     # learning curves of the Fig. 7 task at its longest length: where a short budget stands
