@@ -8,9 +8,9 @@ from figures.style import _, ACTIVATION_LABELS, BLUE, ORANGE, SKY, FULL, FULL_W,
 GAUSS_COLOURS = [BLUE, SKY, "black", ORANGE, RED]
 
 
-def _median_band(ax, d, values, colour, label):
+def _median_band(ax, d, values, colour, label, ls="-"):
     lo, med, hi = np.quantile(values, [0.1, 0.5, 0.9], axis=0)
-    ax.plot(d, med, color=colour, label=label, lw=1.6)
+    ax.plot(d, med, color=colour, label=label, lw=1.6, ls=ls)
     ax.fill_between(d, lo, hi, color=colour, alpha=0.2, lw=0)
 
 
@@ -47,7 +47,8 @@ def draw(config, results, figures):
     for i, (ax, f) in enumerate(zip(axes, ACTIVATIONS)):
         r = by_f[f]
         for kind, colour in W_COLOURS.items():
-            _median_band(ax, d, r["norms"][labels.index(kind)], colour, W_LABELS[kind])
+            # W = I dashed: with f(z) = z it lies exactly on the orthogonal W's curve
+            _median_band(ax, d, r["norms"][labels.index(kind)], colour, W_LABELS[kind], ls="--" if kind == "identity" else "-")
         _style_panel(ax, f, i == 0)
     handles, names = axes[0].get_legend_handles_labels()
     legend_top(fig, handles, names, ncol=3, handlelength=1.2, columnspacing=0.8)
