@@ -43,7 +43,7 @@ def draw(config, results, figures):
         row[0].set_ylabel(f"$T = {T}$", fontsize=9)
     for ax in axes[-1]:
         ax.set_xlabel(_("шаг $k$"))
-    fig.supylabel("$\\|\\partial E / \\partial h_k\\| \\,/\\, \\|\\partial E / \\partial h_T\\|$", fontsize=10)
+    fig.supylabel(_("сигнал ошибки\nна шаге $k$,\nв долях шага $T$"), fontsize=10)   # no subscripts: they read too small
     legend_right(fig, *axes[0][0].get_legend_handles_labels())
     save(fig, figures, "gradient_flow")
 

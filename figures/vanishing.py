@@ -34,7 +34,7 @@ def draw(config, results, figures):
         ax.set_yscale("log")
         ax.set_xlabel(_("шаг $k$"))
         ax.set_title(METHOD_LABELS[m], color=METHOD_COLOURS[m])
-    axes[0].set_ylabel("$\\|\\partial E / \\partial h_k\\| \\,/\\, \\|\\partial E / \\partial h_T\\|$")
+    axes[0].set_ylabel(_("сигнал ошибки\nна шаге $k$,\nв долях шага $T$"))   # no subscripts: they read too small
     legend_right(axes[1], title=_("после шагов\nобучения"))
     save(fig, figures, "vanishing")
 
