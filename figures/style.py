@@ -103,7 +103,7 @@ def log_ticks(ax, axis="y"):
 NO_CLIP, CLIP, CLIP_OMEGA = RED, BLUE, GREEN
 CLIP_OMEGA_TEXT = "#7CC47C"   # the same idea, Ω as the paper's text writes it: a lighter green
 METHOD_COLOURS = {"MSGD": NO_CLIP, "MSGD-C": CLIP, "MSGD-CR": CLIP_OMEGA, "MSGD-CR (text)": CLIP_OMEGA_TEXT}
-METHOD_SHORT = Labels({"MSGD": N_("SGD"), "MSGD-C": N_("клиппинг"), "MSGD-CR": N_("клиппинг + $\\Omega$"), "MSGD-CR (text)": N_("$\\Omega$ статьи")})
+METHOD_SHORT = Labels({"MSGD": N_("без клиппинга"), "MSGD-C": N_("клиппинг"), "MSGD-CR": N_("клиппинг + $\\Omega$"), "MSGD-CR (text)": N_("$\\Omega$ статьи")})
 METHOD_LABELS = Labels({"MSGD": N_("без клиппинга"), "MSGD-C": N_("клиппинг"), "MSGD-CR": N_("клиппинг + $\\Omega$"),
                  "MSGD-CR (text)": N_("клиппинг + $\\Omega$ (формула статьи)")})
 MODEL_COLOURS = {"irnn": ORANGE, "relu_gauss": BROWN, "tanh_gauss": GREY, "tanh_orth": SKY, "lstm": PURPLE}
