@@ -369,9 +369,9 @@ def build(args, out: Path, cache) -> int:
 def constants() -> dict:
     """Recipe constants the documents state (the experiments' own values, never retyped in a template)."""
     from experiments import models
-    from figures import problems   # the exercise's computational problems: givens and computed answers
+    from figures import claims, problems   # problems: the exercise's givens and computed answers
     return dict(le_in_std=models.IN_STD, le_relu_in_std=models.IRNN_IN_STD, le_clip=models.LE_CLIP,
-                problems=problems.numbers())
+                problems=problems.numbers(), pascanu_shortest=claims.PASCANU_SHORTEST, le_shortest=claims.LE_SHORTEST)
 
 
 def commit_epoch() -> int:

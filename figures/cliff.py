@@ -55,7 +55,7 @@ def draw(config, results, figures):
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=FULL)
     mesh = ax1.pcolormesh(b, w, np.log10(G + 1e-30), cmap="magma", shading="auto", vmin=-8, rasterized=True)
     cb = fig.colorbar(mesh, ax=ax1)
-    cb.ax.set_title("$\\log_{10}$", fontsize=9, pad=4)   # above the bar: beside it, it read as the next panel's label
+    # the colour bar's quantity is in the panel title: a label beside the bar read as the next panel's
     for i, p in enumerate(r["paths"]):
         for kind, colour, ls in [("plain", NO_CLIP, "-"), ("clipped", CLIP_COLOUR, "--")]:
             path = _in_view(p[kind]["path"])
@@ -66,7 +66,7 @@ def draw(config, results, figures):
     ax1.set_xlabel("$b$")
     ax1.set_ylabel("$w$")
     ax1.grid(False)
-    ax1.set_title(_("$\\|\\nabla E\\|$ на плоскости $(w, b)$"))
+    ax1.set_title(_("$\\log_{10} \\|\\nabla E\\|$ на плоскости $(w, b)$"))
     for i, p in enumerate(r["paths"]):
         ax2.plot(p["plain"]["grad_norm"], color=NO_CLIP, lw=1, alpha=0.8, label=_("без клиппинга") if i == 0 else None)
         ax2.plot(p["clipped"]["grad_norm"], color=CLIP_COLOUR, ls="--", lw=1, alpha=0.8, label=_("клиппинг") if i == 0 else None)
