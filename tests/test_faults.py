@@ -394,7 +394,7 @@ def test_a_failing_job_is_FAILED_and_the_documents_are_built_from_the_rest(smoke
            ["error: job 0 of cliff failed: RuntimeError: boom (the documents were built without it; run the same command again to retry)"], err
     for doc in ["deck", "exercise", "exercise-student", "report"]:
         assert pdf_text(tmp_path / "out" / f"{doc}.pdf").strip()
-    assert not (tmp_path / "out" / ".build-stamp.json").exists()  # the next build tries again
+    assert not (tmp_path / "out" / ".build-stamp-ru.json").exists()  # the next build tries again
 
 
 def test_a_myst_template_error_is_one_line_and_the_pdfs_are_still_built(smoke_build, tmp_path, monkeypatch, capsys, needs_tex):
@@ -442,7 +442,7 @@ def test_a_truncated_pdf_is_recompiled_never_copied_out_as_up_to_date(smoke_buil
     assert build.main(args) == 0
     for pdf in (out / "build" / "deck.pdf", out / "deck.pdf"):  # as a build killed while writing them leaves them
         pdf.write_bytes(pdf.read_bytes()[: pdf.stat().st_size // 2])
-    (out / ".build-stamp.json").unlink()
+    (out / ".build-stamp-ru.json").unlink()
     capsys.readouterr()
     assert build.main(args) == 0
     assert re.search(r"^document\s+deck\.pdf\s+compiled", capsys.readouterr().out, re.M)
@@ -458,10 +458,10 @@ def test_a_truncated_pdf_is_recompiled_never_copied_out_as_up_to_date(smoke_buil
 def test_a_stamp_of_the_wrong_shape_means_not_up_to_date(tmp_path, stamp):
     import json
     (tmp_path / "x").write_text("x")
-    (tmp_path / ".build-stamp.json").write_text(json.dumps(stamp))
-    assert build.up_to_date(tmp_path / ".build-stamp.json", "FP") is None
-    (tmp_path / ".build-stamp.json").write_text(json.dumps({"fingerprint": "FP", "outputs": {}, "summary": [["a", "b", "c"]]}))
-    assert build.up_to_date(tmp_path / ".build-stamp.json", "FP")  # the right shape still counts
+    (tmp_path / ".build-stamp-ru.json").write_text(json.dumps(stamp))
+    assert build.up_to_date(tmp_path / ".build-stamp-ru.json", "FP") is None
+    (tmp_path / ".build-stamp-ru.json").write_text(json.dumps({"fingerprint": "FP", "outputs": {}, "summary": [["a", "b", "c"]]}))
+    assert build.up_to_date(tmp_path / ".build-stamp-ru.json", "FP")  # the right shape still counts
 
 
 def test_two_forced_builds_give_the_same_lecture_materials(smoke_build, tmp_path, needs_tex):

@@ -87,7 +87,8 @@ def test_smoke_build_produces_all_documents_with_the_results_numbers(smoke_build
         assert num(value) in report, (value, num(value))
     assert results["env"]["commit"] in report
     deck = pdf_text(out / "deck.pdf")
-    assert num(j["tanh_rho_saturation"]) in deck and num(j["violations"]) in deck
+    # slides round for a room (two significant figures), the report and the exercise keep three
+    assert f'{j["tanh_rho_saturation"]:.2g}' in deck and num(j["violations"]) in deck
     exercise, student = pdf_text(out / "exercise.pdf"), pdf_text(out / "exercise-student.pdf")
     assert "Решение" in exercise and "Решение" not in student
     assert num(j["tanh_rho_saturation"]) in exercise
@@ -149,11 +150,11 @@ def test_without_tex_the_experiments_and_figures_are_still_built(smoke_build, tm
 def test_latex_error_in_a_template_names_file_and_line_and_keeps_other_pdfs(smoke_build, tmp_path, needs_tex):
     out, cache, _ = smoke_build
     shutil.copytree(out, tmp_path / "out")
-    (tmp_path / "out" / ".build-stamp.json").unlink()
+    (tmp_path / "out" / ".build-stamp-ru.json").unlink()
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
     (templates / "deck" / "derivation.tex").write_text((templates / "deck" / "derivation.tex").read_text()
-                                                      .replace(r"\begin{frame}{Производная", r"\brokenmacro\begin{frame}{Производная"))
+                                                      .replace(r"\begin{frame}", r"\brokenmacro\begin{frame}", 1))
     code = subprocess.run([sys.executable, "-c", (
         "import sys, build; from pathlib import Path; from pipeline import documents; "
         f"documents.TEMPLATES = Path({str(templates)!r}); sys.exit(build.main(sys.argv[1:]))"), "--profile", "smoke", "--out", str(tmp_path / "out"), "--cache", str(cache)],
