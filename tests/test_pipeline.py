@@ -170,7 +170,9 @@ def test_ctrl_c_keeps_only_complete_entries_and_the_next_build_continues(tmp_pat
     cache = tmp_path / "cache"
     proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--profile", "smoke", "--only", "jacobian",
                              "--no-pdf", "--jobs", "1", "--out", str(tmp_path / "out"), "--cache", str(cache)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # a test run started in the background (nohup … &) inherits an ignored SIGINT
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while time.time() < deadline and not list(cache.glob("jacobian/*.entry")):
         time.sleep(0.05)
