@@ -24,7 +24,7 @@ def draw(config, results, figures):
         p = profile(m, T, step)
         return p / p[T - 1]
 
-    fig, axes = plt.subplots(len(lengths), len(shown), figsize=(FULL_W, 1.25 * len(lengths) + 0.35),
+    fig, axes = plt.subplots(len(lengths), len(shown), figsize=(FULL_W, min(1.25 * len(lengths) + 0.35, 2.85)),  # at most the frame's height
                              sharey="row", sharex="row", squeeze=False)
     for row, T in zip(axes, lengths):
         k = np.arange(1, T + 1)
