@@ -151,3 +151,10 @@ def test_slide_text_names_no_page_of_the_main_part(deck):
     n_main = len(main_part_pages(deck / "deck.pdf"))
     bad = [int(p) for p in re.findall(r"\bp(\d+) \(", out)]
     assert not [p for p in bad if p <= n_main], out
+
+
+def test_the_pdf_title_is_plain_text(deck):
+    """The viewer shows the PDF's title while presenting: no LaTeX command may leak into it."""
+    info = subprocess.run(["pdfinfo", str(deck / "deck.pdf")], capture_output=True, text=True).stdout
+    title = re.search(r"^Title:\s*(.*)$", info, re.M).group(1)
+    assert "Посиделка 9: взрыв" in title and "black" not in title, title
