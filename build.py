@@ -203,11 +203,8 @@ def render_page(context, out, summary, lang):
     """The MyST page (page.md, page-en.md, ...) and the PNGs it shows (only those)."""
     from pipeline import documents, i18n
     t0, name = time.perf_counter(), output_name("page", lang) + ".md"
-    i18n.use(lang)
-    try:
+    with i18n.language(lang):
         page, used = documents.render_page("page.md", context)
-    finally:
-        i18n.use(SOURCE)
     documents.write_if_changed(out / name, page)
     images = out / "images" / documents.image_folder(lang)
     images.mkdir(parents=True, exist_ok=True)
@@ -232,11 +229,8 @@ def compile_documents(context, out, summary, lang) -> bool:
         name, doc_lang = output_name(document, lang), document_lang(document, lang)
         try:
             tex = build / f"{name}.tex"
-            i18n.use(doc_lang)
-            try:
+            with i18n.language(doc_lang):
                 text = documents.render(template, {**context, **extra})
-            finally:
-                i18n.use(SOURCE)
             documents.write_if_changed(tex, text)
             built = documents.compile_pdf(tex, out, epoch)
             summary.append(["document", f"{name}.pdf", "compiled" if built.compiled else "up to date", f"{built.seconds:.1f}"])

@@ -53,7 +53,7 @@ def draw(config, results, figures):
         r = float(p[at - 1] / p[T - 1])
         return r if r > UNDERFLOW else 0.0   # float32 signals below ~1e-38 are flushed to zero
 
-    out = {"budget": budget(config), "lengths": lengths, "steps": steps, "first_step": steps[0],
+    out = {"budget": budget(config), "seeds": config["seeds"], "lengths": lengths, "steps": steps, "first_step": steps[0],
            "last_step": steps[-1], "forget_gate_init": float(1 / (1 + np.exp(-1.0))), "labels": {m: MODEL_LABELS[m] for m in LE_MODELS}, "by_length": {}}
     for T in lengths:
         out["by_length"][str(T)] = {

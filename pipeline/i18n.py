@@ -9,6 +9,7 @@ After changing a marked text, update the catalogue and translate what is new (te
 """
 import gettext
 import io
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,6 +48,16 @@ def use(lang: str) -> None:
         raise ValueError(f"unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
     global _active
     _active = lang
+
+
+@contextmanager
+def language(lang: str):
+    """Draws or renders in lang for the block, then back to the source language."""
+    use(lang)
+    try:
+        yield
+    finally:
+        use(SOURCE)
 
 
 def active() -> str:

@@ -283,11 +283,8 @@ def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = F
         pass
     from figures import style
     style.SAVED.clear()
-    i18n.use(lang)
-    try:
+    with i18n.language(lang):
         numbers = presentation.draw(plan.config, results, figures)
-    finally:
-        i18n.use(i18n.SOURCE)
     drawn = {f.stem for f in style.SAVED}
     if drawn != set(plan.experiment.figures):
         raise RuntimeError(f"figures/{plan.name}.py drew {sorted(drawn)} but pipeline/registry.py declares "
