@@ -365,7 +365,8 @@ def constants() -> dict:
     from experiments import models
     from figures import claims, problems   # problems: the exercise's givens and computed answers
     return dict(le_in_std=models.IN_STD, le_relu_in_std=models.IRNN_IN_STD, le_clip=models.LE_CLIP,
-                problems=problems.numbers(), pascanu_shortest=claims.PASCANU_SHORTEST, le_shortest=claims.LE_SHORTEST)
+                problems=problems.numbers(), pascanu_shortest=claims.PASCANU_SHORTEST, le_shortest=claims.LE_SHORTEST,
+                alpha=claims.ALPHA)
 
 
 def commit_epoch() -> int:

@@ -22,19 +22,26 @@ def first_below(steps, curve, level):
     return int(steps[hit[0]]) if len(hit) else None
 
 
+def at_baseline(mse):
+    """Test-MSE curves with a diverged run's NaN/Inf counted as the baseline 1/6 (what predicting 1 scores): a
+    diverged run is a failure, never a missing value that a median would skip."""
+    mse = np.asarray(mse, dtype=np.float64)
+    return np.where(np.isfinite(mse), mse, BASELINE)
+
+
 def median_curve(mse):
-    """The median over seeds of test-MSE curves; a single seed's curve when a diverged one left only NaNs."""
-    return np.nanmedian(mse, axis=0) if np.isfinite(mse).any(axis=0).all() else mse[0]
+    """The median over seeds of test-MSE curves, diverged runs at the baseline."""
+    return np.median(at_baseline(mse), axis=0)
 
 
 def seeds_summary(steps, mse, diverged_at):
-    """Median final and best MSE over seeds, how many got below baseline/10, and the median update at which
-    they did when a majority of seeds did (else None)."""
+    """Median final and best MSE over seeds (diverged runs at the baseline), how many got below baseline/10,
+    and the median update at which they did when a majority of seeds did (else None)."""
+    mse = at_baseline(mse)
     final = mse[:, -1]
     hits = [first_below(steps, c, SOLVED) for c in mse]
     ok = [h for h in hits if h is not None]
-    return dict(final=float(np.nanmedian(final)) if np.isfinite(final).any() else math.nan,
-                best=float(np.nanmin(mse)) if np.isfinite(mse).any() else math.nan,
+    return dict(final=float(np.median(final)), best=float(np.min(mse)), finals=[float(x) for x in final],
                 solved=len(ok), runs=len(hits), solved_at=int(np.median(ok)) if len(ok) * 2 > len(hits) else None,
                 diverged=sum(d is not None for d in diverged_at))
 
@@ -119,6 +126,9 @@ def draw(config, results, figures):
         "solved_at": {m: {str(T): summary[(m, T)]["solved_at"] for T in lengths} for m in LE_MODELS},
         "n_solved": sum(1 for r in rows if r["solved_at"] is not None), "n_cells": len(rows),
         "diverged_by_model": {m: sum(summary[(m, T)]["diverged"] for T in lengths) for m in LE_MODELS},
+        # per-seed final MSE of every (model, T), diverged runs at the baseline: what claim C6's tests read
+        "per_seed": [dict(model=m, length=T, final=summary[(m, T)]["finals"], diverged=summary[(m, T)]["diverged"])
+                     for m in LE_MODELS for T in lengths],
         "below_baseline": {m: sum(1 for T in lengths if summary[(m, T)]["final"] < 0.5 * BASELINE) for m in LE_MODELS},
         "seconds_per_job": {f"{r['model']}/{r['length']}": float(r["seconds"]) for r in results},
     }

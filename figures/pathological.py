@@ -8,13 +8,35 @@ from figures.style import (_, CHANCE, FULL, FULL_W, INIT_LABELS, METHOD_COLOURS,
                            legend_top, plt, save)
 
 
+def final_errors(r, method):
+    """One method's final test errors in a job, one per seed; a diverged run counts as chance (the input-blind
+    guess), never as a missing value or as an error worse than guessing."""
+    m, S = r["methods"].index(method), len(r["seeds"])
+    chance = TASKS[r["task"]].chance_error
+    return [float(chance) if d is not None else float(e)
+            for e, d in zip(r["final_error"][m * S:(m + 1) * S], r["diverged_at"][m * S:(m + 1) * S])]
+
+
+def per_seed(results):
+    """Every (task, init, length, method) cell's per-seed outcomes: what the claims' tests read."""
+    rows = []
+    for r in results:
+        S = len(r["seeds"])
+        for m, method in enumerate(r["methods"]):
+            rows.append(dict(task=r["task"], init=r["init"], length=int(r["length"]), method=method,
+                             final_error=final_errors(r, method),
+                             success=[bool(x) for x in r["success"][m * S:(m + 1) * S]],
+                             diverged=int(sum(d is not None for d in r["diverged_at"][m * S:(m + 1) * S]))))
+    return rows
+
+
 def _cell(rs, method):
     """(successes, runs, median final error) of one method over a list of job results."""
     errs, succ = [], 0
     for r in rs:
         m = r["methods"].index(method)
         S = len(r["seeds"])
-        errs += list(r["final_error"][m * S:(m + 1) * S])
+        errs += final_errors(r, method)
         succ += int(np.sum(r["success"][m * S:(m + 1) * S]))
     return succ, len(errs), float(np.median(errs)) if errs else float("nan")
 
@@ -43,7 +65,7 @@ def draw(config, results, figures):
             colour = METHOD_COLOURS[method]
             m = fig7[lengths[0], init]["methods"].index(method)
             rate = [float(np.mean(fig7[L, init]["success"][m * S:(m + 1) * S])) for L in lengths]
-            err = np.array([fig7[L, init]["final_error"][m * S:(m + 1) * S] for L in lengths])
+            err = np.array([final_errors(fig7[L, init], method) for L in lengths])
             rates[init, method], errors[init, method] = rate, [float(np.median(e)) for e in err]
             off = (m - 1.5) * 0.04 * span
             axes[0, c].plot(np.array(lengths) + off, rate, "o-", color=colour, label=METHOD_LABELS[method])
@@ -101,7 +123,7 @@ def draw(config, results, figures):
             rs = sorted([r for r in results if r["task"] == name], key=lambda r: r["length"])
             Ls = [r["length"] for r in rs]
             for m, method in enumerate(rs[0]["methods"]):
-                ax.plot(Ls, [np.median(r["final_error"][m * S:(m + 1) * S]) for r in rs], "o-",
+                ax.plot(Ls, [np.median(final_errors(r, method)) for r in rs], "o-",
                         color=METHOD_COLOURS[method], label=METHOD_LABELS[method])
             ax.axhline(TASKS[name].chance_error, color=CHANCE, ls=":", lw=1.0, label=_("случайно"))
             ax.set_title(TASK_LABELS[name].replace(", ", ",\n"), fontsize=9)   # five panels: a long name takes two lines
@@ -134,7 +156,7 @@ def draw(config, results, figures):
     smart = "smart tanh"
     diverged = sum(d is not None for r in results for d in r["diverged_at"])
     return {
-        "budget": budget(config), "task": TASK_TITLES[task], "lengths": lengths, "seeds": S,
+        "budget": budget(config), "task": TASK_TITLES[task], "fig7_task": task, "lengths": lengths, "seeds": S,
         "updates": [updates_for(config, L) for L in lengths], "test_n": config["test_n"],
         "monitor_n": config["monitor_n"], "chance": float(chance),
         "paper_lengths": PAPER_LENGTHS, "paper_max_updates": PAPER_MAX_UPDATES, "paper_seeds": 5,
@@ -162,5 +184,5 @@ def draw(config, results, figures):
         "basic_cr_successes": successes["basic tanh|MSGD-CR"], "basic_c_successes": successes["basic tanh|MSGD-C"],
         "basic_msgd_successes": successes["basic tanh|MSGD"],
         "max_grad_msgd": float(max(np.max(r["max_grad"][:S]) for r in results)),
-        "diverged": diverged, "table": table, "best_method": _best(table[0]["cells"]) if table else None, "has_task_figure": bool(config["table_tasks"]),
+        "diverged": diverged, "per_seed": per_seed(results), "table": table, "best_method": _best(table[0]["cells"]) if table else None, "has_task_figure": bool(config["table_tasks"]),
     }

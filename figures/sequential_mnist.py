@@ -15,7 +15,21 @@ LATER = [("uRNN (Arjovsky et al. 2016)", 95.1, 91.4), ("LSTM (as run by Arjovsky
          ("LSTM (Cooijmans et al. 2017)", 98.9, 90.2), ("IndRNN, 6 layers (Li et al. 2018)", 99.0, 96.0)]
 
 
+CHANCE_ACCURACY = 0.1    # ten classes
+
+
+def accuracy_curves(r, per_epoch):
+    """Test accuracy per seed and evaluation; from the update a run diverged on, it counts as chance (10 %)."""
+    acc = np.array(r["test_accuracy"], dtype=np.float64)
+    steps = np.rint(np.asarray(r["epochs"]) * per_epoch)
+    for k, d in enumerate(r["diverged_at"]):
+        if d is not None:
+            acc[k, steps >= d] = CHANCE_ACCURACY
+    return np.where(np.isfinite(acc), acc, CHANCE_ACCURACY)
+
+
 def draw(config, results, figures):
+    results = [dict(r, test_accuracy=accuracy_curves(r, updates_per_epoch(config))) for r in results]
     by = {(r["model"], r["dataset"]): r for r in results}
     models = [m for m in LE_MODELS if m in config["models"]]
     datasets = list(config["datasets"])
@@ -27,7 +41,7 @@ def draw(config, results, figures):
             if len(r["test_accuracy"]) > 1:
                 for curve in r["test_accuracy"]:
                     ax.plot(r["epochs"], 100 * curve, color=MODEL_COLOURS[m], lw=0.6, alpha=0.4)
-            ax.plot(r["epochs"], 100 * np.nanmedian(r["test_accuracy"], axis=0), color=MODEL_COLOURS[m], marker="o", ms=3,
+            ax.plot(r["epochs"], 100 * np.median(r["test_accuracy"], axis=0), color=MODEL_COLOURS[m], marker="o", ms=3,
                     lw=1.6, label=MODEL_SHORT[m])
         ax.axhline(10, color=CHANCE, ls=":", lw=1.0, label=_("случайно: 10%"))
         ax.set_title(DATASETS_RU[d])
@@ -37,8 +51,8 @@ def draw(config, results, figures):
     legend_right(fig, *axes[0][0].get_legend_handles_labels())
     save(fig, figures, "mnist_accuracy")
 
-    acc = {m: {d: float(100 * np.nanmedian(by[(m, d)]["test_accuracy"][:, -1])) for d in datasets} for m in models}
-    best = {m: {d: float(100 * np.nanmax(np.nanmedian(by[(m, d)]["test_accuracy"], axis=0))) for d in datasets}
+    acc = {m: {d: float(100 * np.median(by[(m, d)]["test_accuracy"][:, -1])) for d in datasets} for m in models}
+    best = {m: {d: float(100 * np.max(np.median(by[(m, d)]["test_accuracy"], axis=0))) for d in datasets}
             for m in models}
     rows = [dict(model=m, label=MODEL_LABELS[m], lr=config["lr"][m],
                  ours={d: acc[m][d] for d in datasets},
@@ -58,5 +72,9 @@ def draw(config, results, figures):
         "has_lstm": "lstm" in models, "paper_updates_log10": round(np.log10(PAPER_UPDATES)),
         "irnn_above_tanh": [DATASETS[d] for d in datasets
                             if "irnn" in acc and "tanh_gauss" in acc and acc["irnn"][d] > acc["tanh_gauss"][d]], "chance": 10.0,
+        # per-seed final accuracy (%) of every (model, dataset), diverged runs at chance: what claim C7's tests read
+        "per_seed": [dict(model=m, dataset=d, final=[float(100 * a) for a in by[(m, d)]["test_accuracy"][:, -1]],
+                          best_epoch_median=best[m][d],
+                          diverged=sum(x is not None for x in by[(m, d)]["diverged_at"])) for m in models for d in datasets],
         "seconds_per_job": {f"{r['model']}/{r['dataset']}": float(r["seconds"]) for r in results},
     }
