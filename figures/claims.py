@@ -351,9 +351,10 @@ CLAIMS = {
 def _headline(tests):
     """The row's headline test, n per group, p or interval (results.json, the claims CSV)."""
     if not tests:
-        return dict(test="", n={}, p=None, interval=None)
+        return dict(test="", n={}, p=None, interval=None, significant=False)
     t = tests[0]
-    return dict(test=t["test"], n=t["n"], p=t.get("p"), interval=t.get("interval"))
+    # significant: the headline comparison is significant (the deck's mark beside k/n)
+    return dict(test=t["test"], n=t["n"], p=t.get("p"), interval=t.get("interval"), significant=bool(t.get("significant")))
 
 
 def evaluate(exp: dict) -> list[dict]:
