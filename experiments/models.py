@@ -133,6 +133,12 @@ IRNN_IN_STD = 0.01                    # ... except the ReLU nets: Le et al. star
 # 3e-4 to 3e-3; with N(0, 0.01²) every seed tried got below 1/60, by update ~1,100 at 1e-3 and ~1,850 at 3e-4 (the
 # default's learning-rate sweep shows this in each build). The LSTM's 1e-2 (below 1/60 by update ~1,750; 3e-3 plateaus).
 LE_LR = {"irnn": 1e-3, "relu_gauss": 3e-4, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-2}
+# Where these rates came from. PROVISIONAL: they are from probes on the task itself (the IRNN's and the LSTM's
+# tuned, the tanh nets' not), not yet from the `full` profile's learning-rate grid chosen on a validation set
+# (experiments/adding.py, LR_GRID). When a `full` run has chosen, copy its results.json exp.adding.lr_chosen (at
+# T = 150) here and name that run (commit, date) in this string.
+LE_LR_SOURCE = ("provisional: probes on the adding problem at T = 150 (IRNN, LSTM) and a fixed 1e-3 (tanh nets); "
+                "no full-profile validation choice recorded yet")
 # name -> cell, recurrent init, input-weight std. Gaussian W: std 1/sqrt(n) (spectral radius ≈ 1), set in le_member().
 LE_MODELS = {
     "irnn":       dict(cell="relu", init="identity", in_std=IRNN_IN_STD),

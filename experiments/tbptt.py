@@ -20,7 +20,7 @@ from experiments.tasks import TASKS, test_set
 PROFILES = {
     "smoke":   dict(length=20, windows=[5, 12, None], seeds=1, updates=40, eval_every=20, monitor_n=100,
                     test_n=200, price_lengths=[20, 60], price_windows=[0.25, None], price_steps=5, price_repeats=2),
-    "default": dict(length=20, windows=[5, 12, None], seeds=3, updates=1500, eval_every=100, monitor_n=500,
+    "default": dict(length=20, windows=[5, 12, None], seeds=4, updates=1500, eval_every=100, monitor_n=500,
                     test_n=2000, price_lengths=[20, 200], price_windows=[0.25, 0.6, None], price_steps=40,
                     price_repeats=5),
     "full":    dict(length=50, windows=[10, 30, None], seeds=5, updates=20000, eval_every=500, monitor_n=1000,

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from experiments.adding import budget
-from experiments.models import LE_CLIP, LE_MODELS, LE_OPTIMIZER
+from experiments.models import LE_CLIP, LE_LR_SOURCE, LE_MODELS, LE_OPTIMIZER
 from figures.style import _, CHANCE, FULL, MODEL_COLOURS, MODEL_LABELS, MODEL_SHORT, legend_right, plt, save
 
 BASELINE = 1 / 6          # MSE of always predicting 1 (TASKS["adding_le"].chance_loss)
@@ -56,7 +56,7 @@ def lr_sweep(config, sweep, figures):
     if not sweep:
         return {"sweep": None}
     r = sweep[0]
-    lrs, per = list(config["irnn_lrs"]), config["seeds"]
+    lrs, per = list(r.get("lrs") or config["irnn_lrs"]), len(r["seeds"])
     fig, ax = plt.subplots(figsize=FULL)
     rows = []
     for i, (lr, colour) in enumerate(zip(lrs, [plt.get_cmap("YlOrBr")(0.35 + 0.6 * i / max(1, len(lrs) - 1)) for i in range(len(lrs))])):
@@ -74,15 +74,34 @@ def lr_sweep(config, sweep, figures):
     legend_right(ax, title=_("шаг Adam"))
     save(fig, figures, "adding_irnn_lr")
     finals = [x["final"] for x in rows]
-    return {"sweep": dict(length=r["length"], rows=rows, lrs=lrs,
+    return {"sweep": dict(length=r["length"], rows=rows, lrs=lrs, seeds=per,
                           spread=float(max(finals) / min(finals)) if min(finals) > 0 else math.inf,
                           best_lr=lrs[int(np.nanargmin(finals))], worst_lr=lrs[int(np.nanargmax(finals))],
                           best=float(np.nanmin(finals)), worst=float(np.nanmax(finals)))}
 
 
+def choose_rate(r):
+    """A job trained at several rates (the lr grid): the rate with the lowest median final MSE on the validation set
+    (diverged runs at the baseline), and the job cut down to that rate's members. One rate: the job as it is."""
+    lrs = r.get("lrs") or [r["lr"]]
+    if len(lrs) == 1:
+        return dict(r, lr=lrs[0], validation=None)
+    S = len(r["seeds"])
+    val = np.asarray(at_baseline(np.asarray(r["validation_mse"], dtype=np.float64)))
+    medians = [float(np.median(val[i * S:(i + 1) * S])) for i in range(len(lrs))]
+    i = int(np.argmin(medians))
+    return dict(r, lr=lrs[i], test_mse=np.asarray(r["test_mse"])[i * S:(i + 1) * S],
+                diverged_at=list(r["diverged_at"])[i * S:(i + 1) * S],
+                validation=dict(grid=list(lrs), median=medians, chosen=lrs[i]))
+
+
 def draw(config, results, figures):
     sweep = [r for r in results if r.get("lr_sweep")]
-    results = [r for r in results if not r.get("lr_sweep")]
+    grid_runs = [r for r in results if not r.get("lr_sweep")]
+    if config.get("lr_grid") and not sweep:   # the IRNN's own grid runs at the longest T show its sensitivity
+        T = max(config["lengths"])
+        sweep = [r for r in grid_runs if r["model"] == "irnn" and r["length"] == T]
+    results = [choose_rate(r) for r in grid_runs]
     lengths = sorted(config["lengths"])
     by = {(r["model"], r["length"]): r for r in results}
     summary = summarise(results)
@@ -119,8 +138,14 @@ def draw(config, results, figures):
         "short_below_tanh": bool(final["irnn"] < final["tanh_gauss"] and final["lstm"] < final["tanh_gauss"]),
         "budget": budget(config), "lengths": lengths, "n_hidden": config["n_hidden"], "seeds": config["seeds"],
         "updates": config["updates"], "batch": config["batch"], "clip": LE_CLIP, "optimizer": LE_OPTIMIZER,
-        "n_test": config["n_test"], "baseline": BASELINE, "solved_level": SOLVED, "in_std": {m: LE_MODELS[m]["in_std"] for m in LE_MODELS},
+        "n_test": config["n_test"], "n_validation": config.get("n_validation"), "baseline": BASELINE, "solved_level": SOLVED, "in_std": {m: LE_MODELS[m]["in_std"] for m in LE_MODELS},
         "lr": dict(config["lr"]), "labels": {m: MODEL_LABELS[m] for m in LE_MODELS},
+        # fair baselines: the grid every model trained at and the rate the validation set chose (per model and T),
+        # or, without a grid, the recorded rates and the run they came from
+        "lr_grid": list(config["lr_grid"]) if config.get("lr_grid") else None,
+        "lr_chosen": {m: {str(T): by[(m, T)]["lr"] for T in lengths} for m in LE_MODELS},
+        "lr_validation": {m: {str(T): by[(m, T)]["validation"] for T in lengths} for m in LE_MODELS},
+        "lr_source": LE_LR_SOURCE,
         "rows": rows, "short_length": short, "final_short": final, "below_paper_lengths": short < PAPER_LENGTHS[0],
         "final": {m: {str(T): summary[(m, T)]["final"] for T in lengths} for m in LE_MODELS},
         "solved_at": {m: {str(T): summary[(m, T)]["solved_at"] for T in lengths} for m in LE_MODELS},
