@@ -14,6 +14,8 @@ from pipeline.i18n import Labels, N_, _  # noqa: F401  (figures/*.py take _ from
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from figures import source_data  # noqa: E402  (every saved figure writes its plotted numbers beside it)
+
 BLUE, RED, YELLOW, GREEN = "#0072B2", "#D55E00", "#F0E442", "#008000"
 ORANGE, SKY, PURPLE, GREY = "#E69F00", "#56B4E9", "#CC79A7", "#777777"
 BROWN, TEAL = "#8C564B", "#117733"
@@ -57,11 +59,13 @@ SAVED: list[Path] = []  # every file save() wrote, so the build can cache an exp
 
 
 def save(fig, folder: Path, name: str) -> str:
-    """Writes folder/name.pdf and folder/name.png; returns name (templates refer to figures by name)."""
+    """Writes folder/name.pdf, folder/name.png and folder/name.csv (the plotted numbers, figures/source_data.py);
+    returns name (templates refer to figures by name)."""
     folder = Path(folder)
     _tidy_log_axes(fig)
-    SAVED.extend([folder / f"{name}.pdf", folder / f"{name}.png"])
+    SAVED.extend([folder / f"{name}.pdf", folder / f"{name}.png", folder / f"{name}.csv"])
     folder.mkdir(parents=True, exist_ok=True)
+    source_data.write(fig, folder / f"{name}.csv")
     fig.savefig(folder / f"{name}.pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None})
     fig.savefig(folder / f"{name}.png", dpi=200, metadata={"Software": None})
     plt.close(fig)
