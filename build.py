@@ -322,8 +322,8 @@ def build(args, out: Path, cache) -> int:
                    sections=registry.sections(numbers), constants=constants(), claims=claims.evaluate(numbers))
     (out / "results.json").write_text(json.dumps({k: v for k, v in context.items() if k != "sections"},
                                                  indent=1, sort_keys=True, default=str))
-    from analysis import tables
-    tables.save(tables.claims_frame(context["claims"]), out, "claims")   # the report's first table, as data
+    from analysis import tables   # every table of the documents as a frame: OUT/tables/NAME.csv and the templates'
+    context["tables"] = tables.write_all(tables.frames(context), out)
     ok = not failed
     try:
         render_page(context, out, summary, args.lang)

@@ -44,3 +44,93 @@ def save(frame: pd.DataFrame, out: Path, name: str) -> Path:
     path = folder / f"{name}.csv"
     frame.to_csv(path, index=False)
     return path
+
+
+# ----------------------------------------------------------------------------- the result tables of the documents
+# Each function takes the numbers of one experiment (results.json exp.NAME) and returns the frame its table shows;
+# the templates iterate the frame's records (context `tables`), so the PDF and the CSV hold the same values.
+
+def adding_frame(a: dict) -> pd.DataFrame:
+    """The adding problem, one row per (model, T): the final test MSE (median over seeds, diverged runs at the
+    baseline), the updates to 1/60, the rate it trained at, seeds, runs below 1/60 and diverged runs."""
+    return pd.DataFrame([dict(model=r["model"], label=r["label"], T=r["length"], lr=r["lr"], seeds=r["runs"],
+                              final_mse_median=r["final"], solved=r["solved"], solved_at=r["solved_at"],
+                              diverged=r["diverged"]) for r in a["rows"]])
+
+
+def pathological_pooled_frame(p: dict) -> pd.DataFrame:
+    """Fig. 7's task: successes per initialisation and method, pooled over the lengths, of how many runs."""
+    n = p["runs_per_cell"]
+    return pd.DataFrame([dict(init=key.split("|")[0], method=key.split("|")[1], successes=k, runs=n)
+                         for key, k in p["successes"].items()])
+
+
+def pathological_tasks_frame(p: dict) -> pd.DataFrame:
+    """Tasks × methods (smart tanh): successes / runs and the median final error, chance beside it."""
+    return pd.DataFrame([dict(task=row["task"], task_label=row["task_label"],
+                              lengths=", ".join(map(str, row["lengths"])), chance=row["chance"], method=c["method"],
+                              successes=c["successes"], runs=c["runs"], median_error=c["median_error"])
+                         for row in p["table"] for c in row["cells"]])
+
+
+def omega_ablation_frame(p: dict) -> pd.DataFrame:
+    """Ω as the authors' code computes it and as the paper's text writes it, on the same seeds."""
+    return pd.DataFrame([dict(L=a["length"], seeds=p["seeds"], code_successes=a["code_successes"],
+                              code_first_success=a["code_first"], text_successes=a["text_successes"],
+                              text_first_success=a["text_first"]) for a in p["ablation"]],
+                        columns=["L", "seeds", "code_successes", "code_first_success", "text_successes",
+                                 "text_first_success"])
+
+
+def mnist_frame(s: dict) -> pd.DataFrame:
+    """Test accuracy (%), ours (final epoch, median over seeds, diverged runs at chance) beside the paper's and
+    later work's; one row per (model, dataset)."""
+    rows = [dict(source="ours and Le et al. 2015", model=r["label"], dataset=d, paper=r["paper"].get(d),
+                 paper_unverified=r["unverified"], ours=r["ours"].get(d), seeds=s["seeds"], diverged=r["diverged"])
+            for r in s["rows"] for d in ("mnist", "permuted")]
+    rows += [dict(source="later work", model=r["model"], dataset=d, paper=r[d], paper_unverified=False, ours=None,
+                  seeds=None, diverged=None) for r in s["later"] for d in ("mnist", "permuted")]
+    return pd.DataFrame(rows)
+
+
+def budgets_frame(exp: dict) -> pd.DataFrame:
+    """Every experiment's budget and compute time (the report's environment section)."""
+    return pd.DataFrame([dict(experiment=name, budget=e["budget"], seconds=e.get("seconds"))
+                         for name, e in exp.items()])
+
+
+def frames(context: dict) -> dict[str, pd.DataFrame]:
+    """Every table the documents show that this build has the numbers for, by CSV name."""
+    exp = context["exp"]
+    out = {"claims": claims_frame(context["claims"]), "budgets": budgets_frame(exp)}
+    if "adding" in exp:
+        out["adding"] = adding_frame(exp["adding"])
+    if "pathological" in exp:
+        p = exp["pathological"]
+        out["pathological_pooled"] = pathological_pooled_frame(p)
+        if p["table"]:
+            out["pathological_tasks"] = pathological_tasks_frame(p)
+        if p["ablation"]:
+            out["omega_ablation"] = omega_ablation_frame(p)
+    if "sequential_mnist" in exp:
+        out["mnist"] = mnist_frame(exp["sequential_mnist"])
+    return out
+
+
+def write_all(frames: dict, out: Path) -> dict[str, list[dict]]:
+    """Saves every frame as OUT/tables/NAME.csv (removing the CSVs of tables this build no longer has) and returns
+    their records for the templates."""
+    folder = Path(out) / FOLDER
+    if folder.is_dir():
+        for stale in folder.glob("*.csv"):
+            if stale.stem not in frames:
+                stale.unlink()
+    for name, frame in frames.items():
+        save(frame, out, name)
+    return {name: records(frame) for name, frame in frames.items()}
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """A frame's rows for a template (NaN and NA as None, so that a missing value shows as "—")."""
+    return [{k: (None if (v is None or (isinstance(v, float) and v != v) or v is pd.NA) else v) for k, v in row.items()}
+            for row in frame.astype(object).to_dict("records")]

@@ -38,8 +38,11 @@ def assert_same(a, b, where="result"):
 
 def context_for(numbers: dict) -> dict:
     args = argparse.Namespace(profile="smoke")
-    return dict(profile="smoke", device="cpu", exp=numbers, skipped={}, env=build.environment(args, "cpu"),
-                sections=registry.sections(numbers), constants=build.constants(), claims=claims.evaluate(numbers))
+    from analysis import tables
+    context = dict(profile="smoke", device="cpu", exp=numbers, skipped={}, env=build.environment(args, "cpu"),
+                   sections=registry.sections(numbers), constants=build.constants(), claims=claims.evaluate(numbers))
+    context["tables"] = {name: tables.records(frame) for name, frame in tables.frames(context).items()}
+    return context
 
 
 @pytest.fixture(scope="module")
