@@ -1,7 +1,7 @@
 """Figures and numbers of experiments.sequential_mnist: test accuracy per epoch, paper vs ours."""
 import numpy as np
 
-from experiments.sequential_mnist import PAPER_UPDATES, budget, updates_per_epoch
+from experiments.sequential_mnist import LR_SOURCE, PAPER_UPDATES, budget, updates_per_epoch
 from experiments.mnist import PERMUTATION_SEED
 from experiments.models import LE_CLIP, LE_MODELS, LE_OPTIMIZER
 from figures.style import _, Labels, N_, CHANCE, FULL, MODEL_COLOURS, MODEL_LABELS, MODEL_SHORT, legend_right, plt, save
@@ -28,7 +28,24 @@ def accuracy_curves(r, per_epoch):
     return np.where(np.isfinite(acc), acc, CHANCE_ACCURACY)
 
 
+def choose_rate(r):
+    """A job trained at several rates (the lr grid): the rate with the highest median final accuracy on the
+    held-out validation images (diverged runs at chance), and the job cut down to that rate's members."""
+    lrs = r.get("lrs") or [r["lr"]]
+    if len(lrs) == 1:
+        return dict(r, lr=lrs[0], validation=None)
+    S = len(r["seeds"])
+    val = np.where(np.isfinite(np.asarray(r["validation_accuracy"], dtype=np.float64)),
+                   r["validation_accuracy"], CHANCE_ACCURACY)
+    medians = [float(np.median(val[i * S:(i + 1) * S])) for i in range(len(lrs))]
+    i = int(np.argmax(medians))
+    return dict(r, lr=lrs[i], test_accuracy=np.asarray(r["test_accuracy"])[i * S:(i + 1) * S],
+                diverged_at=list(r["diverged_at"])[i * S:(i + 1) * S],
+                validation=dict(grid=list(lrs), median=medians, chosen=lrs[i]))
+
+
 def draw(config, results, figures):
+    results = [choose_rate(r) for r in results]
     results = [dict(r, test_accuracy=accuracy_curves(r, updates_per_epoch(config))) for r in results]
     by = {(r["model"], r["dataset"]): r for r in results}
     models = [m for m in LE_MODELS if m in config["models"]]
@@ -55,6 +72,7 @@ def draw(config, results, figures):
     best = {m: {d: float(100 * np.max(np.median(by[(m, d)]["test_accuracy"], axis=0))) for d in datasets}
             for m in models}
     rows = [dict(model=m, label=MODEL_LABELS[m], lr=config["lr"][m],
+                 lr_chosen={d: by[(m, d)]["lr"] for d in datasets},
                  ours={d: acc[m][d] for d in datasets},
                  paper={d: PAPER.get(m, {}).get(d) for d in DATASETS}, unverified=m in PAPER_UNVERIFIED,
                  diverged=sum(sum(x is not None for x in by[(m, d)]["diverged_at"]) for d in datasets))
@@ -64,6 +82,8 @@ def draw(config, results, figures):
         "some_models": len(models) < len(LE_MODELS),
         "irnn_above_tanh_everywhere": all(acc["irnn"][d] > acc["tanh_gauss"][d] for d in datasets)
         if {"irnn", "tanh_gauss"} <= set(models) else False,
+        "lr_grid": list(config["lr_grid"]) if config.get("lr_grid") else None, "lr_source": LR_SOURCE,
+        "n_validation": config.get("n_validation"),
         "n_test": config["n_test"], "epochs": config["epochs"], "batch": config["batch"], "seeds": config["seeds"],
         "n_hidden": config["n_hidden"], "updates": updates_per_epoch(config) * config["epochs"],
         "permutation_seed": PERMUTATION_SEED, "clip": LE_CLIP, "optimizer": LE_OPTIMIZER, "lr": dict(config["lr"]),

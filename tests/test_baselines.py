@@ -46,3 +46,30 @@ def test_full_gives_every_model_the_same_grid_and_default_records_where_its_rate
     assert default["lr_grid"] is None and default["seeds"] >= 4
     from experiments.models import LE_LR_SOURCE
     assert LE_LR_SOURCE
+
+
+def test_mnist_full_gives_every_model_the_same_grid_and_holds_out_validation_images():
+    from experiments import sequential_mnist as sm
+    from figures.sequential_mnist import choose_rate
+    full, default = sm.PROFILES["full"], sm.PROFILES["default"]
+    assert full["lr_grid"] and full["seeds"] == 5 and default["seeds"] >= 4
+    assert full["n_train"] + full["n_validation"] <= 60000      # validation images are never trained on
+    assert all(sm.learning_rates(full, m) == full["lr_grid"] for m in full["models"])
+    r = dict(lr=1e-4, lrs=[1e-4, 1e-3], seeds=[1, 2], diverged_at=[None] * 4,
+             test_accuracy=np.array([[0.1, 0.5], [0.1, 0.6], [0.1, 0.9], [0.1, 0.95]]),
+             validation_accuracy=np.array([0.7, 0.8, 0.2, np.nan]))
+    chosen = choose_rate(r)   # by validation (0.75 against 0.15), not by the test set (which prefers 1e-3)
+    assert chosen["lr"] == 1e-4 and chosen["test_accuracy"].shape == (2, 2)
+
+
+def test_an_mnist_grid_job_scores_held_out_images():
+    from experiments import Unavailable
+    from experiments import sequential_mnist as sm
+    config = dict(sm.PROFILES["smoke"], n_train=128, n_test=64, lr_grid=[1e-4, 1e-3], n_validation=64, seeds=2,
+                  n_hidden=16)
+    try:
+        r = sm.run(config, {"model": "irnn", "dataset": "mnist"}, "cpu")
+    except Unavailable:
+        pytest.skip("MNIST not available")
+    assert r["lrs"] == [1e-4, 1e-3] and r["test_accuracy"].shape[0] == 4
+    assert r["validation_accuracy"].shape == (4,) and np.all((r["validation_accuracy"] >= 0) & (r["validation_accuracy"] <= 1))
