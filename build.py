@@ -1,7 +1,7 @@
 """Runs the experiments and builds the lecture materials: python build.py [--profile default] ...
 
-Stages, in main() order: parse → plan → run (experiments/, cached by content) → draw (figures/: figures and
-numbers) → render (templates/ → page.md and .tex) → compile (XeLaTeX → PDFs) → summary.
+Stages, in main() order: parse → plan → run (experiments/, cached by content) → draw (analysis/: numbers;
+figures/: figures) → render (templates/ → page.md and .tex) → compile (XeLaTeX → PDFs) → summary.
 """
 import argparse
 import hashlib
@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.i18n import LANGUAGES, SOURCE
+from i18n import LANGUAGES, SOURCE
 from pipeline.registry import NAMES, PROFILES
 
 ROOT = Path(__file__).resolve().parent
@@ -67,10 +67,10 @@ def parse_args(argv):
 def inputs_fingerprint(args) -> str:
     """Everything a build's outputs depend on, hashed without importing torch (a no-op rebuild stays fast):
     the project's code and templates, the flags, torch's version, the commit, a GPU, and the data found."""
-    from experiments.mnist import locate
+    from rnn.data import locate
     from pipeline.cache import torch_version
     h = hashlib.sha256()
-    for folder in ("experiments", "figures", "pipeline", "templates", "locale"):
+    for folder in ("rnn", "experiments", "analysis", "figures", "i18n", "pipeline", "templates", "locale"):
         for file in sorted((ROOT / folder).rglob("*")):
             if file.is_file() and "__pycache__" not in file.parts:
                 h.update(str(file.relative_to(ROOT)).encode() + file.read_bytes())
@@ -179,8 +179,9 @@ def run(args, plans, cache, device, summary):
 
 
 def draw(args, runnable, results, cache, out, skipped, summary) -> dict:
-    """figures/NAME.py for every experiment with results: figures in out/figures (out/figures-en, ...), one
-    folder per language the documents need, and the numbers for the documents (the same in every language)."""
+    """analysis/NAME.py and figures/NAME.py for every experiment with results: figures in out/figures
+    (out/figures-en, ...), one folder per language the documents need, and the numbers for the documents (the
+    same in every language)."""
     from pipeline import documents, runner
     numbers = {}
     for lang in dict.fromkeys([args.lang, REPORT_LANG]):
@@ -201,7 +202,8 @@ def draw(args, runnable, results, cache, out, skipped, summary) -> dict:
 
 def render_page(context, out, summary, lang):
     """The MyST page (page.md, page-en.md, ...) and the PNGs it shows (only those)."""
-    from pipeline import documents, i18n
+    import i18n
+    from pipeline import documents
     t0, name = time.perf_counter(), output_name("page", lang) + ".md"
     with i18n.language(lang):
         page, used = documents.render_page("page.md", context)
@@ -218,7 +220,8 @@ def render_page(context, out, summary, lang):
 
 def compile_documents(context, out, summary, lang) -> bool:
     """Every PDF, each on its own: one that fails is reported and the others are still built."""
-    from pipeline import documents, i18n
+    import i18n
+    from pipeline import documents
     if missing := documents.tex_available():
         print(f"error: cannot build the PDFs: {', '.join(missing)} not found. The experiments, figures and page.md are in {out}.\n"
               f"Install TeX Live with: sudo apt-get install --no-install-recommends {documents.TEX_PACKAGES}\n"
@@ -307,7 +310,8 @@ def build(args, out: Path, cache) -> int:
         print_table([row[:2] + ["up to date"] for row in saved["summary"]], ["stage", "item", "status"])
         return 0
 
-    from pipeline import i18n, runner
+    import i18n
+    from pipeline import runner
     i18n.MISSING.clear()
     device, plans = plan(args, cache)
     summary, t_start = [], time.perf_counter()
@@ -315,8 +319,8 @@ def build(args, out: Path, cache) -> int:
     failed = [str(r) for rs in results.values() for r in rs if isinstance(r, runner.JobFailed)]  # one line each
     numbers = draw(args, runnable, results, cache, out, skipped, summary)
 
-    from figures import claims
-    from pipeline import documents, i18n, registry
+    from analysis import claims
+    from pipeline import documents, registry
     documents.WARNINGS.clear()
     context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device),
                    sections=registry.sections(numbers), constants=constants(), claims=claims.evaluate(numbers))
@@ -336,7 +340,7 @@ def build(args, out: Path, cache) -> int:
     if i18n.MISSING:
         first = min(i18n.MISSING, key=len)
         documents.WARNINGS.append(f"{len(i18n.MISSING)} text(s) have no translation in {i18n.catalogue_file(REPORT_LANG).relative_to(ROOT)} "
-                                  f"and are shown in Russian, e.g. {first[:80]!r}; see pipeline/i18n.py to update it")
+                                  f"and are shown in Russian, e.g. {first[:80]!r}; see i18n/__init__.py to update it")
     for warning in documents.WARNINGS:
         print(f"warning: {warning}", file=sys.stderr)
     documents.WARNINGS.clear()
@@ -362,8 +366,8 @@ def build(args, out: Path, cache) -> int:
 
 def constants() -> dict:
     """Recipe constants the documents state (the experiments' own values, never retyped in a template)."""
-    from experiments import models
-    from figures import claims, problems   # problems: the exercise's givens and computed answers
+    from analysis import claims, problems   # problems: the exercise's givens and computed answers
+    from rnn import models
     return dict(le_in_std=models.IN_STD, le_relu_in_std=models.IRNN_IN_STD, le_clip=models.LE_CLIP,
                 problems=problems.numbers(), pascanu_shortest=claims.PASCANU_SHORTEST, le_shortest=claims.LE_SHORTEST)
 

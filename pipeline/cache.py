@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPUTE = ROOT / "experiments"
+COMPUTE = (ROOT / "rnn", ROOT / "experiments")   # what a job's result depends on: the library and the experiment
 MAGIC = b"rnn-gradients-cache-v2\n"
 
 # the top-level shape of the two kinds of entries: a job's result and an experiment's drawn figures
@@ -90,9 +90,10 @@ def source_hash(path: Path) -> str:
 
 
 def compute_hash(path: Path) -> str:
-    """Hash of an experiment module and the experiments/ modules it imports: what a result depends on.
-    Presentation (figures/, templates/) is outside experiments/, so changing it never retrains."""
-    return _hash_files(f for f in source_closure(path) if COMPUTE in f.parents)
+    """Hash of an experiment module and the rnn/ and experiments/ modules it imports: what a result depends on.
+    Editing rnn/ retrains every experiment, editing one experiment retrains that one; analysis/, figures/ and
+    templates/ are outside, so changing them only recomputes numbers, redraws and re-renders."""
+    return _hash_files(f for f in source_closure(path) if any(folder in f.parents for folder in COMPUTE))
 
 
 def _hash_files(files) -> str:

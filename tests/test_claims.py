@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from experiments import adding, models
-from experiments.engine import fit
-from experiments.tasks import TASKS, adding_le, test_set
+from experiments import adding
+from rnn import models
+from rnn.fit import fit
+from rnn.tasks import TASKS, adding_le, test_set
 from figures import claims
 
 VERDICTS = {claims.REPRODUCED, claims.PARTLY, claims.NOT, claims.NOT_RUN}

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from experiments import Unavailable, adding, gradient_flow, mnist, sequential_mnist
-from experiments.models import LE_CLIP, LE_MODELS as MODELS, le_ensemble as ensemble, le_member as member
+from experiments import Unavailable, adding, gradient_flow, sequential_mnist
+from rnn import data as mnist
+from rnn.models import LE_CLIP, LE_MODELS as MODELS, le_ensemble as ensemble, le_member as member
 from figures import adding as adding_figures
 
 

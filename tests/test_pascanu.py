@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from experiments import explosion, models, tbptt
+from experiments import explosion, tbptt
+from rnn import models
 from figures import explosion as explosion_figures, vanishing as vanishing_figures
-from experiments.tasks import TASKS, success
+from rnn.tasks import TASKS, success
 
 
 
@@ -47,7 +48,7 @@ def test_clipping_reduces_divergence():
 def test_tbptt_window_cuts_the_gradient(cell):
     """No gradient reaches steps before the window: ∂E/∂h_k = 0 for k ≤ T − w, and the input weights get
     no signal from inputs before the window (changing them does not change the gradient)."""
-    from experiments.engine import Ensemble, Member
+    from rnn.engine import Ensemble, Member
     t = TASKS["temporal_order"]
     T, w = 30, 8
     x, y = t.sample(np.random.default_rng(0), 4, T)
