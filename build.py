@@ -319,13 +319,12 @@ def build(args, out: Path, cache) -> int:
     failed = [str(r) for rs in results.values() for r in rs if isinstance(r, runner.JobFailed)]  # one line each
     numbers = draw(args, runnable, results, cache, out, skipped, summary)
 
-    from analysis import claims
+    from analysis import claims, results as results_json
     from pipeline import documents, registry
     documents.WARNINGS.clear()
     context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device),
                    sections=registry.sections(numbers), constants=constants(), claims=claims.evaluate(numbers))
-    (out / "results.json").write_text(json.dumps({k: v for k, v in context.items() if k != "sections"},
-                                                 indent=1, sort_keys=True, default=str))
+    (out / "results.json").write_text(results_json.dumps({k: v for k, v in context.items() if k != "sections"}))
     ok = not failed
     try:
         render_page(context, out, summary, args.lang)

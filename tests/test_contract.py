@@ -12,7 +12,7 @@ import torch
 
 import build
 from experiments import Unavailable
-from figures import claims
+from analysis import claims
 from pipeline import documents, registry
 
 DOCUMENTS = [(t, extra) for _, t, extra in build.DOCUMENTS]

@@ -6,7 +6,7 @@ import torch
 
 from experiments import explosion, tbptt
 from rnn import models
-from figures import explosion as explosion_figures, vanishing as vanishing_figures
+from analysis import explosion as explosion_numbers, vanishing as vanishing_numbers
 from rnn.tasks import TASKS, success
 
 
@@ -94,13 +94,13 @@ def test_tbptt_lags_match_the_generator():
 
 def test_vanishing_profile_ratio():
     prof = np.array([[1e-6, 1e-3, 1.0], [1.0, 1.0, 1.0]])
-    assert vanishing_figures.ratio(prof).tolist() == [1e-6, 1.0]
+    assert vanishing_numbers.ratio(prof).tolist() == [1e-6, 1.0]
 
 
 def test_explosion_spikes_and_jumps():
     norm = np.ones(200)
     norm[100] = 50.0
     loss = np.r_[np.full(101, 0.7), np.full(99, 1.4)]
-    sp = explosion_figures.spikes(norm)
+    sp = explosion_numbers.spikes(norm)
     assert sp.tolist() == [100]
-    assert explosion_figures.loss_jumps(loss, sp)[0] == pytest.approx(0.7)
+    assert explosion_numbers.loss_jumps(loss, sp)[0] == pytest.approx(0.7)
