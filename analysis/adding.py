@@ -83,12 +83,11 @@ def numbers(config, results):
         "short_below_tanh": bool(final["irnn"] < final["tanh_gauss"] and final["lstm"] < final["tanh_gauss"]),
         "budget": budget(config), "lengths": lengths, "n_hidden": config["n_hidden"], "seeds": config["seeds"],
         "updates": config["updates"], "batch": config["batch"], "clip": LE_CLIP, "optimizer": LE_OPTIMIZER,
-        "n_test": config["n_test"], "baseline": BASELINE, "solved_level": SOLVED, "in_std": {m: LE_MODELS[m]["in_std"] for m in LE_MODELS},
+        "n_test": config["n_test"], "baseline": BASELINE,
         "lr": dict(config["lr"]), "labels": {m: MODEL_LABELS[m] for m in LE_MODELS},
         "rows": rows, "short_length": short, "final_short": final, "below_paper_lengths": short < LE_LENGTHS[0],
         "final": {m: {T: summary[(m, T)]["final"] for T in lengths} for m in LE_MODELS},
         "solved_at": {m: {T: summary[(m, T)]["solved_at"] for T in lengths} for m in LE_MODELS},
         "n_solved": sum(1 for r in rows if r["solved_at"] is not None), "n_cells": len(rows),
         "diverged_by_model": {m: sum(summary[(m, T)]["diverged"] for T in lengths) for m in LE_MODELS},
-        "below_baseline": {m: sum(1 for T in lengths if summary[(m, T)]["final"] < 0.5 * BASELINE) for m in LE_MODELS},
     }

@@ -17,7 +17,7 @@ def numbers(config, results):
         "descent_steps": config["descent_steps"], "budget": budget(config),
         "w_range": list(W_RANGE), "b_range": list(B_RANGE),
         "max_grad": float(G.max()), "median_grad": float(np.median(G)),
-        "plateau_error": float(E[0, 0]), "min_error": float(E.min()),
+        "plateau_error": float(E[0, 0]),
         "max_plain_jump": max(plain_jumps), "max_clipped_jump": max(clipped_jumps),
         "max_plain_grad": max(float(p["plain"]["grad_norm"].max()) for p in r["paths"]),
         "final_plain": final("plain"), "final_clipped": final("clipped"),

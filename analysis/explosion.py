@@ -61,12 +61,11 @@ def numbers(config, results):
             st["final"].append(float(r["final_error"][k]))
     show, at, jumps = shown(results)
     u, c = stats["MSGD"], stats["MSGD-C"]
-    all_jumps = u["jumps"]
     return {
         "budget": budget(config), "task": TASK_TITLES[config["task"]], "length": config["length"],
         "init": config["init"], "seeds": config["seeds"], "updates": config["updates"], "shown_seed": int(show["seed"]),
         "spike_factor": SPIKE, "window": WINDOW, "fallback": FALLBACK, "test_n": config["test_n"],
-        "spike_step": at, "spike_norm": float(show["grad_norm"][0][at]) if at is not None else None,
+        "spike_norm": float(show["grad_norm"][0][at]) if at is not None else None,
         "spike_jump": float(max(jumps)) if jumps else None,
         "spike_jump_clipped": (float(loss_jumps(show["train_loss"][1], [at])[0])
                                if at is not None and loss_jumps(show["train_loss"][1], [at]) else None),
@@ -75,8 +74,6 @@ def numbers(config, results):
         "spikes_plain": u["spikes"], "spikes_clipped": c["spikes"],
         "mean_jump_plain": float(np.mean(u["jumps"])) if u["jumps"] else None,
         "mean_jump_clipped": float(np.mean(c["jumps"])) if c["jumps"] else None,
-        "median_jump_plain": float(np.median(all_jumps)) if all_jumps else None,
-        "median_jump_clipped": float(np.median(c["jumps"])) if c["jumps"] else None,
         "fallbacks_plain": u["fallbacks"], "fallbacks_clipped": c["fallbacks"],
         "clipping_prevents_fallbacks": c["fallbacks"] < u["fallbacks"],
         "final_plain": u["final"], "final_clipped": c["final"],

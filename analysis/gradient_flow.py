@@ -38,14 +38,13 @@ def numbers(config, results):
 
     by_length = {T: {
         "ratio_start_init": {m: ratio(m, T, steps[0], 1) for m in LE_MODELS},
-        "ratio_half_init": {m: ratio(m, T, steps[0], T // 2) for m in LE_MODELS},
         "lstm_below_irnn": ratio("lstm", T, steps[0], T // 2) < ratio("irnn", T, steps[0], T // 2),
         "ratio_start_late": {m: ratio(m, T, steps[-1], 1) for m in LE_MODELS},
         "ratio_half_late": {m: ratio(m, T, steps[-1], T // 2) for m in LE_MODELS},
     } for T in lengths}
     forget_bias = LE_MODELS["lstm"]["forget_bias"]
     return {"budget": budget(config), "seeds": config["seeds"], "lengths": lengths, "steps": steps,
-            "first_step": steps[0], "last_step": steps[-1],
+            "last_step": steps[-1],
             "forget_gate_init": float(1 / (1 + np.exp(-forget_bias))), "labels": {m: MODEL_LABELS[m] for m in LE_MODELS},
             "by_length": by_length,
             # the headline numbers: the longest length

@@ -16,17 +16,13 @@ def numbers(config, results):
     ratio = max(float(np.max(r["norms"] / r["bounds"])) for r in results)
     rho_label = f"gauss rho {EXPLODING_RADIUS:g}"
     orth_lin = by_f["linear"]["spectra"][labels.index("orthogonal")]
-    tanh_15 = by_f["tanh"]["norms"][labels.index("gauss 1.5"), :, T - 1]
     return {
         "seeds": config["seeds"], "n_hidden": config["n_hidden"], "steps": T, "budget": budget(config),
         "max_norm_over_bound": ratio,
         "violations": int(sum(int(np.sum(r["norms"] > r["bounds"] * (1 + 1e-9))) for r in results)),
         "runs": int(sum(r["norms"].shape[0] * r["norms"].shape[1] for r in results)),
         "tanh_09_d10": median_norm("tanh", "gauss 0.9", 10), "tanh_09_dT": median_norm("tanh", "gauss 0.9", T),
-        "tanh_15_dT": median_norm("tanh", "gauss 1.5", T),
-        "tanh_15_exploded": int(np.sum(tanh_15 > 1)),
-        "tanh_15_saturation": float(np.median(by_f["tanh"]["saturation"][labels.index("gauss 1.5")])),
-        "linear_15_dT": median_norm("linear", "gauss 1.5", T), "linear_05_dT": median_norm("linear", "gauss 0.5", T),
+        "linear_15_dT": median_norm("linear", "gauss 1.5", T),
         "gauss_15_radius": float(np.median(by_f["linear"]["radius"][labels.index("gauss 1.5")])),
         "rho": EXPLODING_RADIUS, "rho_lambda1": float(np.median(by_f["linear"]["lambda1"][labels.index(rho_label)])),
         "linear_rho_dT": median_norm("linear", rho_label, T), "relu_rho_dT": median_norm("relu", rho_label, T),
@@ -36,5 +32,4 @@ def numbers(config, results):
         "relu_identity_dT": median_norm("relu", "identity", T),
         "tanh_orthogonal_dT": median_norm("tanh", "orthogonal", T),
         "linear_orthogonal_sv_min": float(orth_lin.min()), "linear_orthogonal_sv_max": float(orth_lin.max()),
-        "sparse_tanh_dT": median_norm("tanh", "sparse", T),
     }

@@ -15,17 +15,14 @@ def errors(results):
 def numbers(config, results):
     Ls = config["eval_lengths"]
     med = np.median(errors(results), axis=0)
-    trained = [i for i, L in enumerate(Ls) if L < config["max_length"]]
     ok = [L for L, e in zip(Ls, med) if success(e)]
-    good = [L for L, e in zip(Ls, med) if e < 0.1]
     return {
         "budget": budget(config), "task": TASK_TITLES[TASK], "min_length": config["min_length"],
         "max_length": config["max_length"] - 1,
         "generalises": bool(ok and max(ok) > config["max_length"] - 1), "seeds": config["seeds"], "updates": config["updates"],
         "test_n": config["test_n"], "eval_lengths": Ls, "median_error": [float(e) for e in med],
-        "error_trained": float(np.max(med[trained])) if trained else None,
         "longest": Ls[-1], "error_longest": float(med[-1]),
-        "longest_success": max(ok) if ok else None, "longest_below_10": max(good) if good else None,
+        "longest_success": max(ok) if ok else None,
         "ratio_longest": Ls[-1] / (config["max_length"] - 1), "paper_length": PASCANU_GENERALISED_TO,
         "paper_train": PASCANU_TRAIN_LENGTHS, "chance": float(TASKS[TASK].chance_error),
     }

@@ -85,15 +85,12 @@ def numbers(config, results):
     smart = successes[SMART]
     return {
         "budget": budget(config), "task": TASK_TITLES[task], "lengths": lengths, "seeds": S,
-        "updates": [updates_for(config, L) for L in lengths], "test_n": config["test_n"],
-        "monitor_n": config["monitor_n"], "chance": float(TASKS[task].chance_error),
+        "updates": [updates_for(config, L) for L in lengths], "test_n": config["test_n"], "chance": float(TASKS[task].chance_error),
         "paper_lengths": PASCANU_LENGTHS, "paper_max_updates": PAPER_MAX_UPDATES, "paper_seeds": PASCANU_SEEDS,
         "budget_fraction": updates_for(config, lengths[-1]) / PAPER_MAX_UPDATES,
         "n_hidden": N_HIDDEN, "batch": BATCH, "lr": LR, "clip": CLIP,
         "method_labels": dict(METHOD_SHORT), "omega": METHODS["MSGD-CR"][1], "omega_text": METHODS["MSGD-CR (text)"][1],
-        "headline_cr": "MSGD-CR", "methods": {i: ran[i] for i in INITS},
-        "first_success": {i: {m: {L: first_success(i, m, L) for L in lengths} for m in ran[i]} for i in INITS},
-        "bad_steps": int(sum(sum(r["bad_steps"]) for r in results)),
+        "headline_cr": "MSGD-CR",
         "check_n": config["check_n"], "confirm_n": CONFIRM_N, "confirm_wrong": CONFIRM_WRONG, "ablation": ablation,
         # pre-clip gradient norm at the first update (same init and batch for every method of a seed): the task's
         # gradient alone (MSGD-C) against task + α∇Ω under each form
@@ -106,12 +103,6 @@ def numbers(config, results):
         "smart_cr_successes": smart["MSGD-CR"], "smart_c_successes": smart["MSGD-C"],
         "smart_msgd_successes": smart["MSGD"],
         "sigmoid_successes": sum(successes["sigmoid"].values()),
-        "basic_cr_successes": successes["basic tanh"]["MSGD-CR"], "basic_c_successes": successes["basic tanh"]["MSGD-C"],
-        "basic_msgd_successes": successes["basic tanh"]["MSGD"],
-        "smart_cr_error_longest": errors[SMART]["MSGD-CR"][lengths[-1]],
-        "smart_c_error_longest": errors[SMART]["MSGD-C"][lengths[-1]],
-        "smart_msgd_error_longest": errors[SMART]["MSGD"][lengths[-1]],
-        "max_grad_msgd": float(max(np.max(r["max_grad"][:S]) for r in results)),
         "diverged": sum(d is not None for r in results for d in r["diverged_at"]),
         "table": table, "best_method": _best(table[0]["cells"]) if table else None,
         "has_task_figure": bool(config["table_tasks"]),

@@ -33,7 +33,7 @@ def numbers(config, results):
         "permutation_seed": PERMUTATION_SEED, "clip": LE_CLIP, "optimizer": LE_OPTIMIZER, "lr": dict(config["lr"]),
         "labels": {m: MODEL_LABELS[m] for m in LE_MODELS}, "accuracy": acc, "best_accuracy": best, "rows": rows,
         "paper": LE_MNIST, "later": [dict(model=a, mnist=b, permuted=c) for a, b, c in LATER_MNIST],
-        "has_lstm": "lstm" in models, "paper_updates_log10": round(np.log10(PAPER_UPDATES)),
+        "paper_updates_log10": round(np.log10(PAPER_UPDATES)),
         "irnn_above_tanh": [DATASETS[d] for d in datasets
                             if "irnn" in acc and "tanh_gauss" in acc and acc["irnn"][d] > acc["tanh_gauss"][d]], "chance": 10.0,
     }

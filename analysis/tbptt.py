@@ -27,19 +27,17 @@ def numbers(config, results):
     short = [w for w in windows if w is not None and w < p1_hi]   # sees neither symbol for sure
     mid = [w for w in windows if w is not None and p1_hi <= w < p0_lo]
     lengths = sorted(price, key=int)
-    cost = {int(Lp): {("full" if w == "full" else str(w)): float(s) for w, s in price[Lp].items()} for Lp in lengths}
     Lmax = lengths[-1]
     trunc = [w for w in price[Lmax] if w != "full"]
     return {
         "budget": budget(config), "task": TASK_TITLES[TASK], "length": L, "init": INIT, "method": METHOD,
         "seeds": config["seeds"], "updates": config["updates"], "test_n": config["test_n"],
-        "windows": [w if w is not None else "full" for w in windows],
         "lag_first": [p0_lo, p0_hi], "lag_second": [p1_lo, p1_hi],
         "final": final, "median_final": {k: float(np.median(v)) for k, v in final.items()},
         "short_window": short[0] if short else None, "mid_window": mid[0] if mid else None,
         # a window that misses the first symbol but learns all the same: the forward pass carried it in
         "mid_window_learns": bool(mid and float(np.median(final[str(mid[0])])) < LEARNED),
-        "price": cost, "price_lengths": [int(Lp) for Lp in lengths], "price_long": int(Lmax),
+        "price_long": int(Lmax),
         "price_long_full_ms": 1e3 * price[Lmax]["full"],
         "price_long_short_window": int(min(trunc)) if trunc else None,
         "price_long_short_ms": 1e3 * price[Lmax][min(trunc)] if trunc else None,

@@ -26,20 +26,16 @@ def moments(results):
 
 
 def numbers(config, results):
-    steps = results[0]["dEdh_steps"]
     prof = profiles(results)
     r0 = ratio(prof[:, :, 0])    # (seeds, methods) at the first record
     rT = ratio(prof[:, :, -1])
-    rmin = np.nanmin(ratio(prof), axis=2)
     final = np.array([r["final_error"] for r in results])  # (seeds, methods)
     med = lambda a: float(np.exp(np.nanmedian(np.log(a))))  # noqa: E731
     return {
         "budget": budget(config), "task": TASK_TITLES[config["task"]], "length": config["length"],
         "init": config["init"], "seeds": config["seeds"], "updates": config["updates"], "omega": models.METHODS["MSGD-CR"][1], "lr": LR,
-        "moments": [int(steps[p]) for p in moments(results)], "test_n": config["test_n"],
+        "test_n": config["test_n"],
         "ratio_start": med(r0), "ratio_end_c": med(rT[:, 0]), "ratio_end_cr": med(rT[:, 1]),
-        "ratio_min_c": med(rmin[:, 0]), "ratio_min_cr": med(rmin[:, 1]),
-        "final_c": [float(x) for x in final[:, 0]], "final_cr": [float(x) for x in final[:, 1]],
         "median_final_c": float(np.median(final[:, 0])), "median_final_cr": float(np.median(final[:, 1])),
         "chance": float(TASKS[config["task"]].chance_error),
     }
