@@ -32,7 +32,7 @@ INITS = {
 # (a sum over k of (‖v‖/‖d‖ − 1)², α = 4). Run on the same seeds, they form the Ω ablation.
 METHODS = {"MSGD": (None, 0.0, "paper"), "MSGD-C": (CLIP, 0.0, "paper"), "MSGD-CR": (CLIP, OMEGA_AUTHORS, "authors"),
            "MSGD-CR (text)": (CLIP, OMEGA, "paper")}
-# task names for budget lines (--list, the report); the documents' own names live in figures/style.py
+# task names for budget lines (--list, the report); the documents' own names live in analysis/labels.py
 TASK_TITLES = {"temporal_order": "temporal order", "temporal_order_3bit": "3-bit temporal order",
                "adding": "addition", "multiplication": "multiplication",
                "random_permutation": "random permutation", "noiseless_memorization": "noiseless memorisation",
