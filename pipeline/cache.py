@@ -50,7 +50,8 @@ def torch_version() -> str:
 
 
 def _local_imports(path: Path) -> set[Path]:
-    """Files of this project that a module imports (experiments.x, pipeline.x, relative imports)."""
+    """Files of this project that a module imports (experiments.x, pipeline.x, relative imports), with the
+    packages they are in: importing rnn.engine runs rnn/__init__.py too."""
     found = set()
     tree = ast.parse(path.read_text())
     package = path.parent
@@ -61,6 +62,7 @@ def _local_imports(path: Path) -> set[Path]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             names = [(base, node.level)] + [(f"{base}.{a.name}" if base else a.name, node.level) for a in node.names]
+        names += [(name.rsplit(".", k)[0], level) for name, level in names for k in range(1, name.count(".") + 1)]
         for name, level in names:
             root = package if level else ROOT
             for _ in range(max(level - 1, 0)):

@@ -47,7 +47,7 @@ def test_cache_roundtrip_and_damage(tmp_path):
 
 def test_cache_key_covers_imported_project_code():
     files = {p.relative_to(ROOT).as_posix() for p in source_closure(ROOT / "experiments" / "jacobian.py")}
-    assert {"experiments/jacobian.py", "rnn/init.py"} <= files
+    assert {"experiments/jacobian.py", "rnn/init.py", "rnn/__init__.py"} <= files   # a package's __init__ runs too
     assert "experiments/cliff.py" not in files
     assert not any(f.startswith("figures/") for f in files)   # compute never imports presentation
 
