@@ -26,6 +26,7 @@ class Job:
     index: int
     spec: dict
     key: str
+    code: str = ""          # hash of the compute code the key covers (pipeline/shipped.py names a stale job by it)
     cached: bool = False
     seconds: float = 0.0
 
@@ -71,7 +72,7 @@ def make_plan(names, profile, device, cache: Cache) -> list[Plan]:
         specs = module.jobs(config) if hasattr(module, "jobs") else [{}]
         for i, spec in enumerate(specs):
             key = entry_key(name, config, spec, code, device)
-            plan.jobs.append(Job(name, i, spec, key, cached=cache.has(name, key)))
+            plan.jobs.append(Job(name, i, spec, key, code, cached=cache.has(name, key)))
         plans.append(plan)
     return plans
 
