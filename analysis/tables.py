@@ -26,7 +26,7 @@ def _fmt_interval(interval) -> str:
 
 
 def claims_frame(rows: list[dict]) -> pd.DataFrame:
-    """One row per claim (figures/claims.py evaluate()): what the report's first table shows, plus every test."""
+    """One row per claim (analysis/claims.py evaluate()): what the report's first table shows, plus every test."""
     return pd.DataFrame([dict(
         id=r["id"], claim=r["claim"], kind=r["kind"], verdict=r["verdict"], test=r["test"], n=_fmt_n(r["n"]),
         p=_fmt_p(r["p"]), interval=_fmt_interval(r["interval"]),
@@ -61,8 +61,8 @@ def adding_frame(a: dict) -> pd.DataFrame:
 def pathological_pooled_frame(p: dict) -> pd.DataFrame:
     """Fig. 7's task: successes per initialisation and method, pooled over the lengths, of how many runs."""
     n = p["runs_per_cell"]
-    return pd.DataFrame([dict(init=key.split("|")[0], method=key.split("|")[1], successes=k, runs=n)
-                         for key, k in p["successes"].items()])
+    return pd.DataFrame([dict(init=init, method=method, successes=k, runs=n)
+                         for init, by_method in p["successes"].items() for method, k in by_method.items()])
 
 
 def pathological_tasks_frame(p: dict) -> pd.DataFrame:
@@ -93,6 +93,21 @@ def mnist_frame(s: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def learning_rates_frame(a: dict) -> pd.DataFrame:
+    """The adding problem's learning rates: with a grid, each model's median validation MSE at every rate and the
+    rate chosen (per T); without one, the recorded rate of each model and where it came from."""
+    rows = []
+    for m, by_T in a["lr_chosen"].items():
+        for T, lr in by_T.items():
+            v = a["lr_validation"][m][T]
+            if v is None:
+                rows.append(dict(model=m, T=T, lr=lr, validation_mse_median=None, chosen=True, source=a["lr_source"]))
+            else:
+                rows += [dict(model=m, T=T, lr=g, validation_mse_median=med, chosen=g == v["chosen"],
+                              source="validation set") for g, med in zip(v["grid"], v["median"])]
+    return pd.DataFrame(rows)
+
+
 def budgets_frame(exp: dict) -> pd.DataFrame:
     """Every experiment's budget and compute time (the report's environment section)."""
     return pd.DataFrame([dict(experiment=name, budget=e["budget"], seconds=e.get("seconds"))
@@ -105,6 +120,7 @@ def frames(context: dict) -> dict[str, pd.DataFrame]:
     out = {"claims": claims_frame(context["claims"]), "budgets": budgets_frame(exp)}
     if "adding" in exp:
         out["adding"] = adding_frame(exp["adding"])
+        out["adding_learning_rates"] = learning_rates_frame(exp["adding"])
     if "pathological" in exp:
         p = exp["pathological"]
         out["pathological_pooled"] = pathological_pooled_frame(p)

@@ -1,5 +1,5 @@
 """The README quotes no verdict and no result of a claim by hand: those live in the report's claims table,
-report/tables/claims.csv and results.json, computed by every build (figures/claims.py)."""
+report/tables/claims.csv and results.json, computed by every build (analysis/claims.py)."""
 import re
 from pathlib import Path
 

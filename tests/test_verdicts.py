@@ -1,4 +1,4 @@
-"""The statistics (analysis/stats.py) and every verdict branch of every claim (figures/claims.py), fed made-up
+"""The statistics (analysis/stats.py) and every verdict branch of every claim (analysis/claims.py), fed made-up
 numbers: each criterion can reach each of its verdicts, and borderline counts (1/9 against 0/9; a perfect 3 against
 3, p = 0.05 exactly) must not pass."""
 import math
@@ -8,8 +8,8 @@ import pytest
 from scipy import stats as sps
 
 from analysis import stats
-from figures import claims
-from figures.claims import INCONCLUSIVE, NOT, NOT_RUN, PARTLY, REPRODUCED
+from analysis import claims
+from analysis.claims import INCONCLUSIVE, NOT, NOT_RUN, PARTLY, REPRODUCED
 
 # ----------------------------------------------------------------------------- the statistics
 

@@ -1,5 +1,5 @@
 """The papers' claims that the lecture teaches, each with a criterion written here before the runs it judges and a
-verdict computed from the numbers of this build (figures/NAME.py). Nothing here is typed by hand: change the run,
+verdict computed from the numbers of this build (analysis/NAME.py). Nothing here is typed by hand: change the run,
 the verdict follows. The statistics are in analysis/stats.py (α = 0.05, one-sided tests, Wilson intervals).
 
 Every claim has a kind:
@@ -12,16 +12,15 @@ and one of five verdicts:
   not reproduced  tested with enough runs to reach α, and the effect is absent or reversed;
   inconclusive    the runs could not have resolved the question (too few seeds for the test to reach α);
   not run         this build has no experiment for it.
-A diverged run is a failure: its error counts as chance (MSE as the baseline) in every test (figures/*.py).
+A diverged run is a failure: its error counts as chance (MSE as the baseline) in every test (analysis/*.py).
 When a criterion changes, the commit says why; the report prints each criterion's text next to its verdict."""
 import math
 
 import numpy as np
 
 from analysis import stats
-from figures.adding import BASELINE, SOLVED   # the adding problem's baseline MSE (predict 1) and "solved" level
-from figures.adding import PAPER_LENGTHS as LE_LENGTHS
-from figures.pathological import PAPER_LENGTHS as PASCANU_LENGTHS
+from analysis.adding import BASELINE, SOLVED   # the adding problem's baseline MSE (predict 1) and "solved" level
+from analysis.papers import LE_LENGTHS, PASCANU_LENGTHS
 
 REPRODUCED, PARTLY, NOT, INCONCLUSIVE, NOT_RUN = "reproduced", "partly", "not reproduced", "inconclusive", "not run"
 VERDICTS = (REPRODUCED, PARTLY, NOT, INCONCLUSIVE, NOT_RUN)
