@@ -85,9 +85,10 @@ def omega_ablation_frame(p: dict) -> pd.DataFrame:
 def mnist_frame(s: dict) -> pd.DataFrame:
     """Test accuracy (%), ours (final epoch, median over seeds, diverged runs at chance) beside the paper's and
     later work's; one row per (model, dataset)."""
+    diverged = {(c["model"], c["dataset"]): c["diverged"] for c in s["per_seed"]}
     rows = [dict(source="ours and Le et al. 2015", model=r["label"], dataset=d, paper=r["paper"].get(d),
-                 paper_unverified=r["unverified"], ours=r["ours"].get(d), seeds=s["seeds"], diverged=r["diverged"])
-            for r in s["rows"] for d in ("mnist", "permuted")]
+                 paper_unverified=r["unverified"], ours=r["ours"].get(d), seeds=s["seeds"],
+                 diverged=diverged.get((r["model"], d))) for r in s["rows"] for d in ("mnist", "permuted")]
     rows += [dict(source="later work", model=r["model"], dataset=d, paper=r[d], paper_unverified=False, ours=None,
                   seeds=None, diverged=None) for r in s["later"] for d in ("mnist", "permuted")]
     return pd.DataFrame(rows)

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from experiments import adding
-from experiments.tasks import TEST_SEED
-from figures.adding import BASELINE, choose_rate
+from rnn.tasks import TEST_SEED
+from analysis.adding import BASELINE, choose_rate
 
 
 @pytest.fixture(autouse=True)
@@ -44,13 +44,13 @@ def test_full_gives_every_model_the_same_grid_and_default_records_where_its_rate
     assert full["lr_grid"] and full["seeds"] == 5
     assert all(adding.learning_rates(full, {"model": m, "length": 150}) == full["lr_grid"] for m in full["lr"])
     assert default["lr_grid"] is None and default["seeds"] >= 4
-    from experiments.models import LE_LR_SOURCE
+    from rnn.models import LE_LR_SOURCE
     assert LE_LR_SOURCE
 
 
 def test_mnist_full_gives_every_model_the_same_grid_and_holds_out_validation_images():
     from experiments import sequential_mnist as sm
-    from figures.sequential_mnist import choose_rate
+    from analysis.sequential_mnist import choose_rate
     full, default = sm.PROFILES["full"], sm.PROFILES["default"]
     assert full["lr_grid"] and full["seeds"] == 5 and default["seeds"] >= 4
     assert full["n_train"] + full["n_validation"] <= 60000      # validation images are never trained on

@@ -188,7 +188,7 @@ def test_c6_every_branch():
 
 def test_c6_a_diverged_irnn_counts_at_the_baseline():
     """figures.adding.seeds_summary puts a diverged seed's NaN at 1/6: one good seed of two is not a median."""
-    from figures.adding import BASELINE, seeds_summary
+    from analysis.adding import BASELINE, seeds_summary
     s = seeds_summary(np.array([0, 100]), np.array([[0.2, 0.02], [0.2, np.nan]]), [None, 50])
     assert s["final"] == pytest.approx((0.02 + BASELINE) / 2) and s["diverged"] == 1
     assert s["finals"] == [0.02, BASELINE]
