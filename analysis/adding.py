@@ -130,5 +130,4 @@ def numbers(config, results):
         "final": {m: {T: summary[(m, T)]["final"] for T in lengths} for m in LE_MODELS},
         "solved_at": {m: {T: summary[(m, T)]["solved_at"] for T in lengths} for m in LE_MODELS},
         "n_solved": sum(1 for r in rows if r["solved_at"] is not None), "n_cells": len(rows),
-        "diverged_by_model": {m: sum(summary[(m, T)]["diverged"] for T in lengths) for m in LE_MODELS},
     }

@@ -1,5 +1,5 @@
 """Numbers of experiments.pathological: the Fig. 7 analogue (successes and errors per init, method and length),
-the tasks × methods table and the Ω ablation. Typed: successes[init][method], success_rate[init][method][L]."""
+the tasks × methods table and the Ω ablation. Typed: successes[init][method], median_error[init][method][L]; per_seed: every cell's seeds, for the claims' tests."""
 import numpy as np
 
 from analysis.labels import METHOD_SHORT, TASK_LABELS
@@ -75,9 +75,6 @@ def numbers(config, results):
     fig7 = fig7_runs(config, results)
     ran = {i: fig7[lengths[0], i]["methods"] for i in INITS}
 
-    def rate(init, method, L):
-        return float(np.mean(_slice(fig7[L, init], method, "success")))
-
     def error(init, method, L):
         return float(np.median(final_errors(fig7[L, init], method)))
 
@@ -112,7 +109,6 @@ def numbers(config, results):
         # gradient alone (MSGD-C) against task + α∇Ω under each form
         "first_grad": {m: float(np.median(_slice(fig7[lengths[0], SMART], m, "first_grad"))) for m in ran[SMART]},
         "runs_per_cell": S * len(lengths), "successes": successes,
-        "success_rate": {i: {m: {L: rate(i, m, L) for L in lengths} for m in ran[i]} for i in INITS},
         "median_error": errors,
         "below_paper_lengths": lengths[-1] < PASCANU_LENGTHS[0],
         "cr_leads": smart["MSGD-CR"] > max(smart["MSGD-C"], smart["MSGD"]),
