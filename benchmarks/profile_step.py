@@ -2,13 +2,15 @@
 
     python benchmarks/profile_step.py [--case NAME ...] [--reps N] [--threads N] [--top N]
 
-For each case it runs the real Ensemble.train_step under torch.profiler, once for the forward pass alone and
-once for the whole update, and prints each ATen op's self time per time step (forward | backward and the rest
-= update minus forward), the calls per step, and what is left outside the ops ("python", the interpreter and
-dispatch between them). The wall-clock rows are measured without the profiler (median of --reps). A member-step
-is one member's forward + backward through one time step; its floor is the step's matmul FLOPs at the speed of a
+For each case it runs the real Ensemble.train_step under a TorchFunctionMode that times every torch function
+the engine calls (this thread's CPU time, which a shared machine's load distorts less than wall-clock time;
+torch.profiler's wall-clock op times were useless at a load average of 6 on 2 cores), once for the forward pass
+alone and once for the whole update, and prints each function's time per time step (forward | backward and the
+rest = update minus forward), the calls per step, and what is left outside them ("python", the interpreter
+between calls). The timed rows are measured without the profiler (median of --reps). A member-step
+is one member's forward + backward through one time step (CPU time too); its floor is the step's matmul FLOPs at the speed of a
 large matmul on one core (2048^3 torch.mm, timed in the same run), so `floor fraction` = floor / measured.
-The profiler's own cost inflates the op rows a little; the wall-clock rows are the numbers to compare.
+The timer's own cost is outside the timed calls; the untimed rows are the numbers to compare.
 """
 import argparse
 import os
@@ -17,7 +19,7 @@ import sys
 import time
 
 import torch
-from torch.profiler import ProfilerActivity, profile
+from torch.overrides import TorchFunctionMode
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from experiments.engine import Ensemble, Member, set_flush_denormal  # noqa: E402
@@ -49,9 +51,9 @@ def gemm_gflops(reps=5):
     a @ b
     ts = []
     for _ in range(reps):
-        t = time.perf_counter()
+        t = time.thread_time()
         a @ b
-        ts.append(time.perf_counter() - t)
+        ts.append(time.thread_time() - t)
     torch.set_num_threads(threads)
     return 2 * 2048 ** 3 / statistics.median(ts) / 1e9
 
@@ -70,27 +72,45 @@ def make_case(c):
     return ens, x, y, c.get("loss", "ce")
 
 
+class OpTimer(TorchFunctionMode):
+    """Sums this thread's CPU time inside each torch function called (views and indexing included)."""
+
+    def __init__(self):
+        super().__init__()
+        self.ns, self.calls = {}, {}
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        t = time.thread_time_ns()
+        out = func(*args, **(kwargs or {}))
+        dt = time.thread_time_ns() - t
+        name = getattr(func, "__name__", str(func))
+        if name == "__get__":        # a property such as Tensor.shape
+            name = "(tensor attribute)"
+        self.ns[name] = self.ns.get(name, 0) + dt
+        self.calls[name] = self.calls.get(name, 0) + 1
+        return out
+
+
 def op_times(fn, reps):
-    """{op name: (self microseconds, calls)} summed over reps calls of fn, and the profiled wall time."""
+    """{op name: (CPU microseconds, calls)} summed over reps calls of fn."""
     fn()
-    with profile(activities=[ProfilerActivity.CPU]) as p:
-        t = time.perf_counter()
+    timer = OpTimer()
+    with timer:
         for _ in range(reps):
             fn()
-        wall = time.perf_counter() - t
-    return {e.key: (e.self_cpu_time_total, e.count) for e in p.key_averages()}, wall * 1e6
+    return {k: (v / 1e3, timer.calls[k]) for k, v in timer.ns.items()}
 
 
 def median_time(fns, reps):
-    """Median seconds of each fn, calls interleaved."""
+    """Median CPU seconds of each fn, calls interleaved."""
     for f in fns.values():
         f()
     ts = {k: [] for k in fns}
     for _ in range(reps):
         for k, f in fns.items():
-            t = time.perf_counter()
+            t = time.thread_time()
             f()
-            ts[k].append(time.perf_counter() - t)
+            ts[k].append(time.thread_time() - t)
     return {k: statistics.median(v) for k, v in ts.items()}
 
 
@@ -100,31 +120,29 @@ def profile_case(name, c, reps, top, roof):
     fwd = lambda: ens._forward(x)   # noqa: E731
     step = lambda: ens.train_step(x, y, loss)   # noqa: E731
     wall = median_time({"fwd": fwd, "step": step}, reps)
-    f_ops, f_wall = op_times(fwd, max(1, reps // 2))
-    s_ops, s_wall = op_times(step, max(1, reps // 2))
-    n_prof = max(1, reps // 2)
-    per = n_prof * T                # time steps profiled
+    f_ops, s_ops = op_times(fwd, reps), op_times(step, reps)
+    per = reps * T                  # time steps profiled
     rows = []
     for op in set(f_ops) | set(s_ops):
         fu, fc = f_ops.get(op, (0.0, 0))
         su, sc = s_ops.get(op, (0.0, 0))
         rows.append((op, fu / per, max(0.0, su - fu) / per, sc / per))
     rows.sort(key=lambda r: -(r[1] + r[2]))
-    f_py = (f_wall - sum(u for u, _ in f_ops.values())) / per
-    s_py = (s_wall - sum(u for u, _ in s_ops.values())) / per
+    f_py = wall["fwd"] * 1e6 / T - sum(u for u, _ in f_ops.values()) / per
+    s_py = wall["step"] * 1e6 / T - sum(u for u, _ in s_ops.values()) / per
     flops = step_flops(c["cell"], c["n_in"], c["n"], c["B"])
     member_us = wall["step"] / (K * T) * 1e6
     floor_us = flops / (roof * 1e9) * 1e6
     print(f"\n## {name}: {c['cell']}, K = {K}, n = {c['n']}, B = {c['B']}, T = {T}, n_in = {c['n_in']}")
-    print(f"wall (no profiler, median of {reps}): forward {wall['fwd'] / T * 1e6:.1f} us/step, "
+    print(f"CPU time (no profiler, median of {reps}): forward {wall['fwd'] / T * 1e6:.1f} us/step, "
           f"update {wall['step'] / T * 1e6:.1f} us/step, {member_us:.2f} us per member-step; "
           f"floor {floor_us:.2f} us ({flops / 1e6:.3f} MFLOP at {roof:.0f} GFLOP/s), "
           f"floor fraction {floor_us / member_us:.2f}")
-    print(f"| {'op (self time, us per time step)':36s} | {'forward':>8s} | {'backward+':>9s} | {'calls/step':>10s} |")
+    print(f"| {'torch function (CPU us per time step)':36s} | {'forward':>8s} | {'backward+':>9s} | {'calls/step':>10s} |")
     print(f"|{'-' * 38}|{'-' * 10}|{'-' * 11}|{'-' * 12}|")
     for op, fu, bu, calls in rows[:top]:
         print(f"| {op:36s} | {fu:8.2f} | {bu:9.2f} | {calls:10.2f} |")
-    print(f"| {'(python + dispatch between ops)':36s} | {f_py:8.2f} | {max(0.0, s_py - f_py):9.2f} | {'':10s} |")
+    print(f"| {'(python between the calls)':36s} | {f_py:8.2f} | {max(0.0, s_py - f_py):9.2f} | {'':10s} |")
     return member_us, floor_us
 
 

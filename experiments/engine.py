@@ -39,13 +39,6 @@ OMEGA_WEIGHT = {"paper": 4.0, "authors": 2.0}
 ON_BAD_GRADIENT = ("freeze", "authors")
 BAD_NORM = 1e10         # the authors' code does not trust a float32 gradient norm above this (RNN.py line 237)
 
-# tanh(x) = 2 sigmoid(2x) - 1 in the tanh cell's forward, for builds where torch.tanh is much slower than
-# torch.sigmoid. Off by default: it changes the last bits of every tanh-cell number (absolute error ~1e-7
-# in float32; gradients still match autograd, tests/test_engine.py). On this project's CPU build
-# (torch 2.13.0+cpu, AVX512) torch.tanh is no slower than torch.sigmoid and the switch gains nothing
-# (benchmarks/trainer.py: fast_tanh_speedup 0.99). Read at each forward pass.
-FAST_TANH = False
-
 
 def set_flush_denormal():
     # identity-init ReLU nets decay into denormals, which run ~100x slower on x86 without this
@@ -200,21 +193,11 @@ def _loss_and_grad(z, y, kind, need_grad=True):
     raise ValueError(f"unknown loss {kind!r}; expected 'ce' or 'mse'")
 
 
-# h = f(pre) written into the (strided) state buffer; matmuls write to a contiguous scratch first
-# because CPU bmm with a non-contiguous out= falls off its fast path (~7x slower)
-_ACT = {"tanh": lambda p, h: torch.tanh(p, out=h), "sigmoid": lambda p, h: torch.sigmoid(p, out=h),
-        "relu": lambda p, h: torch.clamp_min(p, 0, out=h), "linear": lambda p, h: h.copy_(p)}
-
-
-def _fast_tanh(p, h, minus_one):
-    # p already holds 2 * pre (the forward multiplies the weights by 2 instead: exact in floating point)
-    torch.add(minus_one, torch.sigmoid(p, out=p), alpha=2, out=h)
-
-
-# the same, in place on a contiguous block (the forward's activation, see Ensemble._forward)
-_ACT_ = {"tanh": torch.Tensor.tanh_, "sigmoid": torch.Tensor.sigmoid_, "relu": lambda h: h.clamp_min_(0),
-         "linear": lambda h: h}
-
+# h = f(pre) in place on a contiguous (K, B, n) block, which the forward then copies into the state rows: CPU bmm
+# with a non-contiguous out= falls off its fast path (~7x slower), and torch.tanh / torch.sigmoid into strided rows
+# run ~10x slower than on one block (tanh calls MKL once per row; sigmoid leaves each row's tail unvectorised)
+_ACT = {"tanh": torch.Tensor.tanh_, "sigmoid": torch.Tensor.sigmoid_, "relu": lambda h: h.clamp_min_(0),
+        "linear": lambda h: h}
 _tanh_bw = torch.ops.aten.tanh_backward.grad_input          # d * (1 - y^2), y = tanh(pre)
 _sigmoid_bw = torch.ops.aten.sigmoid_backward.grad_input    # d * y (1 - y)
 _threshold_bw = torch.ops.aten.threshold_backward.grad_input   # d * (y > 0)
@@ -400,14 +383,7 @@ class Ensemble:
             H = self._buf("H" + name, (T if name == "" else 1, K, B, n))   # the backward reads f' off H
             Hs = self._step_views("H" + name, H, H.shape[0], time_major=True)
             hz = self._step_views("hZ" + name, Z, T + 1, cols=slice(0, n))
-            if self.cell == "tanh" and FAST_TANH:
-                Wt2, minus_one = Wt * 2, torch.tensor(-1.0, dtype=self.dtype, device=self.device)
-                for t in range(T):
-                    h = Hs[t if name == "" else 0]
-                    _fast_tanh(mm(Zs[t], Wt2, out=h), h, minus_one)
-                    hz[t + 1].copy_(h)
-                return Z
-            act = _ACT_[self.cell]
+            act = _ACT[self.cell]
             for t in range(T):
                 h = Hs[t if name == "" else 0]
                 act(mm(Zs[t], Wt, out=h))

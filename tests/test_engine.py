@@ -518,17 +518,3 @@ def test_fit_success_check():
     assert out["success_at"] == [21] * 3 and out["stopped_at"] == 21 and bar.n == 70
     assert out["train_loss"].shape == (3, 70) and np.isnan(out["train_loss"][:, 21:]).all()
     assert out["test_error"].shape == (3, 4) and np.array_equal(out["test_error"][:, 2], out["test_error"][:, 3])
-
-
-@pytest.mark.parametrize("dtype, tol", [(torch.float64, 1e-9), (torch.float32, 1e-4)])
-def test_fast_tanh_matches_autograd(monkeypatch, dtype, tol):
-    import experiments.engine as engine
-    monkeypatch.setattr(engine, "FAST_TANH", True)
-    for output, loss, window in [("last", "ce", None), ("every", "ce", 4), ("last", "mse", 5)]:
-        check_against_reference("tanh", "orthogonal", output, loss, window, dtype, tol)
-    # only the last bits differ from torch.tanh
-    x, _ = data(30, 8, 2, 3, "last", "ce")
-    ens = Ensemble("tanh", 2, 16, 3, [Member(0, init="orthogonal", rec_scale=1.0)])
-    fast = ens.hidden_states(x.float())
-    monkeypatch.setattr(engine, "FAST_TANH", False)
-    assert (fast - ens.hidden_states(x.float())).abs().max() < 1e-6
