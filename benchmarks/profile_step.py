@@ -22,12 +22,15 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks.trainer import one_core_mm, step_flops  # noqa: E402
 from experiments.engine import Ensemble, Member, set_flush_denormal  # noqa: E402
 
 # the default build's shapes: temporal order (pathological, Fig. 7: 4 methods x 3 seeds = 12 members; 16 in
 # the issue's benchmark), the adding problem (Le et al.: IRNN and LSTM, n = 100, B = 32) and sMNIST's size
 CASES = {
     "temporal_order_tanh": dict(cell="tanh", K=16, n_in=6, n=50, n_out=4, B=20, T=100),
+    # pathological's ensembles: 3 methods x 3 seeds, a third of the members with Pascanu's Omega regulariser
+    "temporal_order_omega": dict(cell="tanh", K=9, n_in=6, n=50, n_out=4, B=20, T=50, omega=True),
     "adding_relu": dict(cell="relu", K=4, n_in=2, n=100, n_out=1, B=32, T=150, loss="mse"),
     "adding_lstm": dict(cell="lstm", K=2, n_in=2, n=100, n_out=1, B=32, T=150, loss="mse"),
     "smnist_relu": dict(cell="relu", K=1, n_in=1, n=100, n_out=10, B=128, T=196),
@@ -35,31 +38,20 @@ CASES = {
 }
 
 
-def step_flops(cell, n_in, n, B):
-    """Matmul FLOPs of one member's time step: forward [h|x|1] @ Wcat^T, backward dE/dpre @ W, and the step's
-    share of the weight-gradient product dE/dpre^T [h|x|1]."""
-    rows = 4 * n if cell == "lstm" else n
-    m = n + n_in + 1
-    return 2 * B * m * rows + 2 * B * rows * n + 2 * B * rows * m
-
-
 def gemm_gflops(reps=5):
-    """One core's large-GEMM speed (median), the roofline every fraction here refers to."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
-    a @ b
+    """One core's large-GEMM speed (median CPU time), the floor every fraction here refers to."""
+    run = one_core_mm(torch.device("cpu"))
+    run()
     ts = []
     for _ in range(reps):
         t = time.thread_time()
-        a @ b
+        run()
         ts.append(time.thread_time() - t)
-    torch.set_num_threads(threads)
     return 2 * 2048 ** 3 / statistics.median(ts) / 1e9
 
 
 def make_case(c):
-    members = [Member(k, lr=0.01, clip=1.0 if k % 2 else None,
+    members = [Member(k, lr=0.01, clip=1.0 if k % 2 else None, omega=2.0 if c.get("omega") and k % 3 == 2 else 0.0,
                       init="identity" if c["cell"] == "relu" else "orthogonal", rec_scale=1.0)
                for k in range(c["K"])]
     ens = Ensemble(c["cell"], c["n_in"], c["n"], c["n_out"], members)

@@ -125,14 +125,16 @@ def clip_by_global_norm(g, clip):
     return norm
 
 
-def omega_penalty(W, a, delta, batch, keep=None):
+def omega_penalty(W, a, delta, batch, keep=None, v=None):
     """Pascanu et al. (2013) Omega, for all transitions h_k -> h_{k+1} at once.
     W: (K, n, n); a: (K, M, n) = delta_{k+1} * f'(pre_{k+1}) (rows over transitions x batch);
     delta: (K, M, n) = dE/dh_{k+1}; batch: B (the sum over k is divided by B = mean over the batch);
-    keep: optional (K or 1, M) bool of transitions that exist in the graph (truncated BPTT).
+    keep: optional (K or 1, M) bool of transitions that exist in the graph (truncated BPTT);
+    v: optional torch.bmm(a, W), when the caller has it already.
     delta and f' are constants; only the direct dependence on W is differentiated.
     Returns (Omega (K,), dOmega/dW (K, n, n))."""
-    v = torch.bmm(a, W)                                # delta_{k+1} diag(f') W, as a row vector
+    if v is None:
+        v = torch.bmm(a, W)                            # delta_{k+1} diag(f') W, as a row vector
     nv = torch.linalg.vector_norm(v, dim=-1)
     nd2 = (delta * delta).sum(-1)
     mask = nd2 >= _OMEGA_EPS
@@ -528,13 +530,17 @@ class Ensemble:
         omega = torch.zeros(K, dtype=self.dtype, device=self.device)
         if self.cell != "lstm" and need_dh:
             # dE/dh_{t+1} for t in [s, T-1): add dE/dpre_{t+2} W over the links that exist in the graph
-            keep = torch.tensor(linked[s + 1:T], device=self.device).repeat_interleave(B)[None]
             a = D[:, s + 1:].reshape(K, (T - s - 1) * B, n)
-            zero = torch.zeros((), dtype=self.dtype, device=self.device)
-            DH[:, s:T - 1] += torch.where(keep[..., None], torch.bmm(a, self.W), zero).view(K, T - 1 - s, B, n)
+            aW = torch.bmm(a, self.W)            # also Omega's v (paper form): computed once
+            keep = None                          # every link exists (output "last"): no mask to apply
+            if not all(linked[s + 1:T]):
+                keep = torch.tensor(linked[s + 1:T], device=self.device).repeat_interleave(B)[None]
+                aW = torch.where(keep[..., None], aW, torch.zeros((), dtype=self.dtype, device=self.device))
+            DH[:, s:T - 1] += aW.view(K, T - 1 - s, B, n)
             if self.use_omega:
                 if self.omega_form == "paper":
-                    omega, gO = omega_penalty(self.W, a, DH[:, s + 1:].reshape(K, -1, n), B, keep)
+                    omega, gO = omega_penalty(self.W, a, DH[:, s + 1:].reshape(K, -1, n), B, keep,
+                                              v=aW if keep is None else None)
                 else:
                     # every step that gets gradient, h_s -> h_{s+1} too: theirs (no truncation) has h_0 -> h_1
                     omega, gO = omega_penalty_authors(self.W, D[:, s:].reshape(K, -1, n),
