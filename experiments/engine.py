@@ -494,7 +494,10 @@ class Ensemble:
         g["c"].copy_(dz.sum(1))
         G = torch.bmm(dz, self.U)            # direct dE/dh from the outputs: (K, B, n) or (K, T*B, n)
         need_dh = record_dEdh or self.use_omega
-        DH = torch.zeros(K, T, B, n, dtype=self.dtype, device=self.device) if need_dh else None
+        DH = None
+        if need_dh:   # dE/dh_{t+1}: 0 before s (no gradient); every later step is written below
+            DH = self._buf("DH", (K, T, B, n))
+            DH[:, :s].zero_()
 
         if self.cell != "lstm":
             # D[:, t] = dE/dpre_{t+1} = dE/dh_{t+1} * f'; dE/dh_t = direct + dE/dpre_{t+1} W
@@ -536,7 +539,10 @@ class Ensemble:
             if not all(linked[s + 1:T]):
                 keep = torch.tensor(linked[s + 1:T], device=self.device).repeat_interleave(B)[None]
                 aW = torch.where(keep[..., None], aW, torch.zeros((), dtype=self.dtype, device=self.device))
-            DH[:, s:T - 1] += aW.view(K, T - 1 - s, B, n)
+            if every:   # DH holds the direct part: add
+                DH[:, s:T - 1] += aW.view(K, T - 1 - s, B, n)
+            else:
+                DH[:, s:T - 1] = aW.view(K, T - 1 - s, B, n)
             if self.use_omega:
                 if self.omega_form == "paper":
                     omega, gO = omega_penalty(self.W, a, DH[:, s + 1:].reshape(K, -1, n), B, keep,
