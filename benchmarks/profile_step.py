@@ -31,6 +31,7 @@ CASES = {
     "temporal_order_tanh": dict(cell="tanh", K=16, n_in=6, n=50, n_out=4, B=20, T=100),
     # pathological's ensembles: 3 methods x 3 seeds, a third of the members with Pascanu's Omega regulariser
     "temporal_order_omega": dict(cell="tanh", K=9, n_in=6, n=50, n_out=4, B=20, T=50, omega=True),
+    "short_omega": dict(cell="tanh", K=9, n_in=6, n=50, n_out=4, B=20, T=20, omega=True),   # the table's L = 20
     "adding_relu": dict(cell="relu", K=4, n_in=2, n=100, n_out=1, B=32, T=150, loss="mse"),
     "adding_lstm": dict(cell="lstm", K=2, n_in=2, n=100, n_out=1, B=32, T=150, loss="mse"),
     "smnist_relu": dict(cell="relu", K=1, n_in=1, n=100, n_out=10, B=128, T=196),
