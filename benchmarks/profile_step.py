@@ -32,6 +32,8 @@ CASES = {
     # pathological's ensembles: 3 methods x 3 seeds, a third of the members with Pascanu's Omega regulariser
     "temporal_order_omega": dict(cell="tanh", K=9, n_in=6, n=50, n_out=4, B=20, T=50, omega=True),
     "short_omega": dict(cell="tanh", K=9, n_in=6, n=50, n_out=4, B=20, T=20, omega=True),   # the table's L = 20
+    # adding / multiplication in the table: one ensemble per seed (their lengths vary by batch), 3 methods
+    "short_omega_k3": dict(cell="tanh", K=3, n_in=2, n=50, n_out=1, B=20, T=21, omega=True, loss="mse"),
     "adding_relu": dict(cell="relu", K=4, n_in=2, n=100, n_out=1, B=32, T=150, loss="mse"),
     "adding_lstm": dict(cell="lstm", K=2, n_in=2, n=100, n_out=1, B=32, T=150, loss="mse"),
     "smnist_relu": dict(cell="relu", K=1, n_in=1, n=100, n_out=10, B=128, T=196),
