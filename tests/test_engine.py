@@ -518,3 +518,20 @@ def test_fit_success_check():
     assert out["success_at"] == [21] * 3 and out["stopped_at"] == 21 and bar.n == 70
     assert out["train_loss"].shape == (3, 70) and np.isnan(out["train_loss"][:, 21:]).all()
     assert out["test_error"].shape == (3, 4) and np.array_equal(out["test_error"][:, 2], out["test_error"][:, 3])
+
+
+@pytest.mark.parametrize("cell", ["tanh", "lstm"])
+def test_reused_buffers_after_another_length(cell):
+    """The engine keeps its state buffers (and their constant parts and per-step views) across updates; after
+    updates and evaluations at other lengths it must compute exactly what a fresh ensemble computes."""
+    members = [Member(k, lr=0.0, clip=1.0, omega=0.5 if k == 1 and cell != "lstm" else 0.0) for k in range(3)]
+    used, fresh = (Ensemble(cell, 2, 8, 3, members) for _ in range(2))
+    for T in (7, 4, 7):
+        x, y = data(T, 5, 2, 3, "last", "ce", seed=T, K=3)
+        used.train_step(x.float(), y, "ce", window=3 if T == 4 else None, record_dEdh=True)
+        used.evaluate(x.float(), y, "ce")
+    x, y = data(5, 5, 2, 3, "last", "ce", seed=9, K=3)
+    a = used.train_step(x.float(), y, "ce", record_dEdh=True)
+    b = fresh.train_step(x.float(), y, "ce", record_dEdh=True)
+    assert all(torch.equal(a[k], b[k]) for k in a) and torch.equal(used.grad, fresh.grad)
+    assert torch.equal(used.hidden_states(x.float()), fresh.hidden_states(x.float()))
