@@ -294,15 +294,14 @@ class Ensemble:
             b = self._bufs[name] = torch.empty(shape, dtype=self.dtype, device=self.device)
         return b
 
-    def _step_views(self, key, buf, steps, cols=None, time_major=False):
-        """[step t's slice of buf for t < steps], built once per buffer: slicing costs ~1 us a view, a
-        sizeable part of a small step. (K, T, B, ...) buffers give _steps(buf)[t], time-major (T, K, B, ...)
-        ones buf[t] (both (B, ...) when K == 1); cols: a slice of the last dim (h in Z's rows, an LSTM gate)."""
+    def _step_views(self, key, buf, steps, cols=None):
+        """[_steps(buf)[t] for t < steps] ((K, B, ...), or (B, ...) when K == 1), built once per buffer: slicing
+        costs ~1 us a view, a sizeable part of a small step. cols: a slice of the last dim (h in Z's rows, a gate)."""
         key = key, None if cols is None else (cols.start, cols.stop)
         hit = self._views.get(key)
         if hit is not None and hit[0] is buf:
             return hit[1]
-        per = [self._mat(buf[t]) for t in range(steps)] if time_major else list(self._steps(buf)[:steps].unbind(0))
+        per = list(self._steps(buf)[:steps].unbind(0))
         if cols is not None:
             per = [v[..., cols] for v in per]
         self._views[key] = (buf, per)
