@@ -23,7 +23,8 @@ from torch.overrides import TorchFunctionMode
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.trainer import one_core_mm, step_flops  # noqa: E402
-from experiments.engine import Ensemble, Member, set_flush_denormal  # noqa: E402
+from rnn import setup_torch  # noqa: E402
+from rnn.engine import Ensemble, Member  # noqa: E402
 
 # the default build's shapes: temporal order (pathological, Fig. 7: 4 methods x 3 seeds = 12 members; 16 in
 # the benchmark), the adding problem (Le et al.: IRNN and LSTM, n = 100, B = 32) and sMNIST's size
@@ -148,8 +149,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1, as the build)")
     ap.add_argument("--top", type=int, default=12)
     args = ap.parse_args()
-    set_flush_denormal()
-    torch.set_num_threads(args.threads)
+    setup_torch(args.threads)   # flush-to-zero and the threads, as a build's job
     torch.manual_seed(0)
     roof = gemm_gflops()
     load = " load_avg_1min=%.2f" % os.getloadavg()[0] if hasattr(os, "getloadavg") else ""

@@ -1,4 +1,4 @@
-"""Speed of one training step: experiments.engine vs plain torch.nn, side by side in one run.
+"""Speed of one training step: rnn.engine vs plain torch.nn, side by side in one run.
 
     python benchmarks/trainer.py [--quick] [--device cpu|cuda] [--threads N] [--cpu-time]
 
@@ -19,7 +19,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from experiments.engine import Ensemble, Member, set_flush_denormal  # noqa: E402
+from rnn import setup_torch  # noqa: E402
+from rnn.engine import Ensemble, Member  # noqa: E402
 
 
 def sync(device):
@@ -100,7 +101,7 @@ def main():
     global CLOCK
     if args.cpu_time:
         CLOCK = time.process_time
-    set_flush_denormal()
+    setup_torch(None)   # flush-to-zero; --threads below
     if args.threads:
         torch.set_num_threads(args.threads)
     dev = torch.device(args.device)
