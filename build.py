@@ -368,15 +368,14 @@ def build(args, out: Path, cache) -> int:
     failed = [str(r) for rs in results.values() for r in rs if isinstance(r, runner.JobFailed)]  # one line each
     numbers = draw(args, runnable, results, cache, out, skipped, summary)
 
-    from analysis import claims, results as results_json
+    from analysis import claims, results as results_json, tables
     from pipeline import documents, registry
     documents.WARNINGS.clear()
     context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device),
                    shipped=adopted.provenance(),
                    sections=registry.sections(numbers), constants=constants(), claims=claims.evaluate(numbers))
     (out / "results.json").write_text(results_json.dumps({k: v for k, v in context.items() if k != "sections"}))
-    from analysis import tables   # every table of the documents as a frame: OUT/tables/NAME.csv and the templates'
-    context["tables"] = tables.write_all(tables.frames(context), out)
+    context["tables"] = tables.write_all(tables.frames(context), out)   # each table as a frame: OUT/tables/NAME.csv
     ok = not failed
     try:
         render_page(context, out, summary, args.lang)

@@ -41,7 +41,8 @@ def context_for(numbers: dict) -> dict:
     args = argparse.Namespace(profile="smoke")
     from analysis import tables
     context = dict(profile="smoke", device="cpu", exp=numbers, skipped={}, env=build.environment(args, "cpu"),
-                   sections=registry.sections(numbers), constants=build.constants(), claims=claims.evaluate(numbers))
+                   sections=registry.sections(numbers), constants=build.constants(), claims=claims.evaluate(numbers),
+                   shipped=None)
     context["tables"] = {name: tables.records(frame) for name, frame in tables.frames(context).items()}
     return context
 
