@@ -1,7 +1,9 @@
 """Analysis: the numbers the documents quote, computed from the experiments' results, and the claims' verdicts.
 
     NAME.py      numbers(config, results) -> dict for experiments/NAME.py: pure, numpy only, no drawing
-    claims.py    the papers' claims C1-C8, each with a criterion, and their verdicts from the numbers
+    claims.py    the papers' claims C1-C8, each with a kind, a criterion and a test, and their verdicts
+    stats.py     the tests behind the verdicts: Wilson intervals, one-sided Fisher and Mann-Whitney, α
+    tables.py    every table of the documents as a pandas DataFrame, saved as OUT/tables/NAME.csv
     problems.py  the exercise's computational problems and their computed answers
     papers.py    the papers' own constants (their lengths, budgets, reported results), in one place
     labels.py    the names of models, methods and tasks shown to people (one table each)

@@ -146,7 +146,7 @@ def verdicts_changed(plans, folder: Path, recomputed: dict, log=print) -> list[s
                 exp[p.name] = {**p.experiment.analysis.numbers(p.config, rs), "budget": p.budget}
     before = {r["id"]: r["verdict"] for r in claims.evaluate(exp_shipped)}
     after = {r["id"]: r["verdict"] for r in claims.evaluate(exp_now)}
-    fed = [cid for cid, (_, needs, _) in claims.CLAIMS.items() if touched & set(needs)]
+    fed = [cid for cid, (_, _, needs, *_) in claims.CLAIMS.items() if touched & set(needs)]   # (claim, kind, needs, …)
     changed = [cid for cid in fed if before.get(cid) != after.get(cid)]
     for cid in fed:
         log(f"{cid}: {before.get(cid)} with the shipped results, {after.get(cid)} with the re-run job(s)"

@@ -82,7 +82,8 @@ def test_adding_run_is_deterministic_and_draws(tmp_path):
     np.testing.assert_array_equal(a["test_mse"], b["test_mse"])
     results = [adding.run(config, {"model": m, "length": 12}, "cpu") for m in MODELS]
     saved = adding_figures.draw(dict(config, lengths=[12]), results, tmp_path)
-    assert saved == [tmp_path / "adding_mse.pdf", tmp_path / "adding_mse.png"] and all(f.is_file() for f in saved)
+    assert saved == [tmp_path / "adding_mse.pdf", tmp_path / "adding_mse.png", tmp_path / "adding_mse.csv"]   # + plotted numbers
+    assert all(f.is_file() for f in saved)
     out = adding_numbers.numbers(dict(config, lengths=[12]), results)
     assert out["budget"] and out["baseline"] == pytest.approx(1 / 6)
     assert set(out["final_short"]) == set(MODELS)
