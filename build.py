@@ -316,12 +316,11 @@ def build(args, out: Path, cache) -> int:
     numbers = draw(args, runnable, results, cache, out, skipped, summary)
 
     from figures import claims
-    from pipeline import documents, i18n, registry
+    from pipeline import documents, i18n
     documents.WARNINGS.clear()
     context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device),
-                   sections=registry.sections(numbers), constants=constants(), claims=claims.evaluate(numbers))
-    (out / "results.json").write_text(json.dumps({k: v for k, v in context.items() if k != "sections"},
-                                                 indent=1, sort_keys=True, default=str))
+                   constants=constants(), claims=claims.evaluate(numbers))
+    (out / "results.json").write_text(json.dumps(context, indent=1, sort_keys=True, default=str))
     ok = not failed
     try:
         render_page(context, out, summary, args.lang)
