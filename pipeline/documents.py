@@ -200,7 +200,7 @@ def figure_function(available, latex: bool, used: list | None = None):
             raise DocumentError(f"figure {name!r} is not declared in pipeline/registry.py")
         if owner[name] not in available:
             raise DocumentError(f"figure {name!r} belongs to experiment {owner[name]}, which this build does not have; "
-                                f"show it only from a section that {owner[name]} declares")
+                                f"show it only from a part shown if '{owner[name]}' is in exp")
         if used is not None:
             used.append(name)
         return Markup(f"{name}.pdf") if latex else f"../images/{image_folder(i18n.active())}/{name}.png"
