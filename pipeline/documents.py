@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from pipeline import i18n
+import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -138,7 +138,7 @@ class _MarkingLoader(jinja2.FileSystemLoader):
 
 
 def _environment(latex: bool, latex_syntax: bool | None = None) -> jinja2.Environment:
-    """Templates in the active language (pipeline/i18n.py): Jinja2's i18n extension with the Babel catalogue.
+    """Templates in the active language (i18n/__init__.py): Jinja2's i18n extension with the Babel catalogue.
     latex: the output is LaTeX (values escaped, numbers as LaTeX); latex_syntax (default: latex): the templates
     use the LaTeX delimiters \\VAR{}, \\BLOCK{} — also true for the page's problems, which are written in LaTeX."""
     latex_syntax = latex if latex_syntax is None else latex_syntax
@@ -167,7 +167,7 @@ def figures_folder(lang: str) -> str:
 
 
 def render(template: str, context: dict, latex: bool = True, source: str | None = None) -> str:
-    """Renders templates/<template>, or the text `source` when given, in the active language (pipeline/i18n.py)."""
+    """Renders templates/<template>, or the text `source` when given, in the active language (i18n/__init__.py)."""
     context = {"lang": i18n.active(), "figures_dir": figures_folder(i18n.active()), **context}
     if "exp" in context and "figure" not in context:
         context = {**context, "figure": figure_function(context["exp"], latex)}

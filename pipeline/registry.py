@@ -1,5 +1,7 @@
-"""The experiments, declared once: what each computes (experiments/NAME.py), what it draws (figures/NAME.py)
-and which claims of the papers it backs.
+"""The experiments, declared once: what each computes (experiments/NAME.py), the numbers the documents quote
+(analysis/NAME.py's numbers), what it draws (figures/NAME.py's draw) and which claims of the papers it backs.
+The three modules are found by the experiment's name and imported only when asked for (pipeline/ imports
+nothing from figures/ at import time: tests/test_layout.py).
 
 Documents find their parts by name, not through this registry: a frame, section or problem is the template
 file named after where it appears (templates/deck/clipping.tex is the deck's clipping frame, templates/report/
@@ -16,15 +18,22 @@ PROFILES = ("smoke", "default", "full", "paper")
 @dataclass(frozen=True)
 class Experiment:
     name: str
-    claims: tuple = ()                             # ids of figures/claims.py's CLAIMS
+    claims: tuple = ()                             # ids of analysis/claims.py's CLAIMS
     figures: tuple = ()                            # file names (without .pdf/.png) that figures/NAME.py draws
 
     @property
     def compute(self):
+        """experiments/NAME.py: PROFILES, jobs, run, budget."""
         return importlib.import_module(f"experiments.{self.name}")
 
     @property
+    def analysis(self):
+        """analysis/NAME.py: numbers(config, results) -> dict."""
+        return importlib.import_module(f"analysis.{self.name}")
+
+    @property
     def presentation(self):
+        """figures/NAME.py: draw(config, results, folder) -> the paths it saved."""
         return importlib.import_module(f"figures.{self.name}")
 
 
