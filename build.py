@@ -369,12 +369,11 @@ def build(args, out: Path, cache) -> int:
     numbers = draw(args, runnable, results, cache, out, skipped, summary)
 
     from analysis import claims, results as results_json, tables
-    from pipeline import documents, registry
+    from pipeline import documents
     documents.WARNINGS.clear()
     context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device),
-                   shipped=adopted.provenance(),
-                   sections=registry.sections(numbers), constants=constants(), claims=claims.evaluate(numbers))
-    (out / "results.json").write_text(results_json.dumps({k: v for k, v in context.items() if k != "sections"}))
+                   shipped=adopted.provenance(), constants=constants(), claims=claims.evaluate(numbers))
+    (out / "results.json").write_text(results_json.dumps(context))
     context["tables"] = tables.write_all(tables.frames(context), out)   # each table as a frame: OUT/tables/NAME.csv
     ok = not failed
     try:
