@@ -54,6 +54,7 @@ plt.rcParams.update({
 
 
 SAVED: list[Path] = []  # every file save() wrote, so the build can cache an experiment's figures
+CHECKS: list = []       # callables (fig, name) run on every saved figure before it closes (tests/test_figures.py)
 
 
 def save(fig, folder: Path, name: str) -> str:
@@ -64,6 +65,8 @@ def save(fig, folder: Path, name: str) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / f"{name}.pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None})
     fig.savefig(folder / f"{name}.png", dpi=200, metadata={"Software": None})
+    for check in CHECKS:
+        check(fig, name)
     plt.close(fig)
     return name
 
