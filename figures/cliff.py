@@ -75,15 +75,14 @@ def draw(config, results, figures):
     # the colour bar's quantity is in the panel title: a label beside the bar read as the next panel's
     for i, p in enumerate(r["paths"]):
         # the two descents coincide until the wall: the plain one wide underneath, the clipped one thin on top, so
-        # both show; the plain one's jump drawn up to the edge of the map, with an arrow where it leaves
+        # both show; the plain one's jump (it lands hundreds of units away) an arrow up to the edge of the map
         plain, exit = _in_view(p["plain"]["path"]), _exit(p["plain"]["path"])
         if exit is not None:
-            plain = np.vstack([plain, exit])
-            ax1.annotate("", xy=(exit[1], exit[0]), xytext=(plain[-2, 1], plain[-2, 0]), annotation_clip=False,
-                         arrowprops=dict(arrowstyle="-|>", color=NO_CLIP, lw=2.6, mutation_scale=12, shrinkA=0, shrinkB=0))
+            ax1.annotate("", xy=(exit[1], exit[0]), xytext=(plain[-1, 1], plain[-1, 0]), annotation_clip=False,
+                         arrowprops=dict(arrowstyle="-|>", color=NO_CLIP, lw=1.2, mutation_scale=10, shrinkA=0, shrinkB=0))
         ax1.plot(plain[:, 1], plain[:, 0], color=NO_CLIP, lw=2.6, solid_capstyle="butt")
         clipped = _in_view(p["clipped"]["path"])
-        ax1.plot(clipped[:, 1], clipped[:, 0], color=CLIP_COLOUR, ls=(0, (2.5, 1.5)), lw=1.1)
+        ax1.plot(clipped[:, 1], clipped[:, 0], color=CLIP_COLOUR, lw=0.9)
         ax1.plot(p["start"][1], p["start"][0], "o", color="white", ms=4, zorder=3)
     ax1.set_xlim(*B_RANGE)
     ax1.set_ylim(*W_RANGE)
@@ -91,15 +90,19 @@ def draw(config, results, figures):
     ax1.set_ylabel("$w$")
     ax1.grid(False)
     ax1.set_title("$\\log_{10} \\|\\nabla E\\|$")   # the axes name the plane
-    for i, p in enumerate(r["paths"]):
-        ax2.plot(p["plain"]["grad_norm"], color=NO_CLIP, lw=1, alpha=0.8, label=_("без клиппинга") if i == 0 else None)
-        ax2.plot(p["clipped"]["grad_norm"], color=CLIP_COLOUR, ls="--", lw=1, alpha=0.8, label=_("клиппинг") if i == 0 else None)
-    ax2.axhline(CLIP_AT, color=CHANCE, lw=0.9, ls=":", label=_("порог"))
+    # the clipped norms zig-zag step by step along the foot of the wall: thin solid lines under the plain ones (a
+    # dashed zig-zag merged into one band); the plain ones' spikes on top
+    for p in r["paths"]:
+        ax2.plot(p["clipped"]["grad_norm"], color=CLIP_COLOUR, lw=0.6)
+    for p in r["paths"]:
+        ax2.plot(p["plain"]["grad_norm"], color=NO_CLIP, lw=1.1)
+    ax2.axhline(CLIP_AT, color=CHANCE, lw=0.9, ls=":")
     ax2.set_yscale("log")
     ax2.set_ylabel("$\\|\\nabla E\\|$")
     ax2.set_xlabel(_("шаг градиентного спуска"), loc="right")   # as wide as the panel: flush with its right end
     ax2.set_title(_("$\\|\\nabla E\\|$ вдоль путей"))
-    legend_top(fig, *ax2.get_legend_handles_labels(), ncol=3)
+    legend_top(fig, [Line2D([], [], color=NO_CLIP, lw=2), Line2D([], [], color=CLIP_COLOUR, lw=1),
+                     Line2D([], [], color=CHANCE, lw=0.9, ls=":")], [_("без клиппинга"), _("клиппинг"), _("порог")], ncol=3)
     save(fig, figures, "cliff_map")
 
     plain_jumps = [float(np.max(np.linalg.norm(np.diff(p["plain"]["path"], axis=0), axis=1))) for p in r["paths"]]
