@@ -23,6 +23,9 @@ from figures.style import MIN_PT
 
 MIN_GAP_EM = 1.5       # texts of two panels side by side: at least 1.5 em apart (9 pt text: 13.5 pt)
 MIN_SHOWN = 0.25       # a legend's series must show at least a quarter of its own pixels where it is drawn
+MIN_SHOWN_ALONG = 0.5  # ... and at least half where it runs along a dashed series of the legend
+COINCIDE = 0.8         # "runs along": 80 % of its pixels within COINCIDE_GAP_PT of the other's
+COINCIDE_GAP_PT = 2.5  # about a dash gap at 1.5 pt
 TOLERANCE_PT = 0.5     # overlaps and overhangs smaller than this are rounding
 PIXEL_DIFF = 0.1       # a pixel "shows" the series when a colour channel changes by more than this
 
@@ -219,8 +222,8 @@ def _hidden(artists):
             a.set_visible(visible)
 
 
-def _shown_fraction(fig, full, ax, artists) -> float:
-    """The part of the artists' own pixels that the finished figure shows: they alone on an empty canvas give
+def _shown(fig, full, ax, artists):
+    """(the artists' own pixels, the part of them the finished figure shows): they alone on an empty canvas give
     their pixels; the figure without them tells which of those pixels they change."""
     keep = set(map(id, artists)) | {id(fig), id(ax)}
     others = [a for a in fig.findobj(include_self=False) if id(a) not in keep and a.get_visible()]
@@ -231,7 +234,16 @@ def _shown_fraction(fig, full, ax, artists) -> float:
     with _hidden(artists):
         changed = _differ(full, _render(fig))
     own = alone.sum()
-    return float((changed & alone).sum() / own) if own else 0.0
+    return alone, float((changed & alone).sum() / own) if own else 0.0
+
+
+def _near(mask, radius) -> np.ndarray:
+    """The pixels within radius (a square) of the mask: a dashed line's footprint with its gaps."""
+    out = mask.copy()
+    for dy in range(-radius, radius + 1):
+        for dx in range(-radius, radius + 1):
+            out |= np.roll(np.roll(mask, dy, axis=0), dx, axis=1)
+    return out
 
 
 def _legend_problems(fig):
@@ -239,7 +251,7 @@ def _legend_problems(fig):
     legends += [(lg, "figure legend") for lg in fig.legends]
     if not legends:
         return []
-    found = []
+    found, seen = [], {}   # seen[ax]: [(label, own pixels, shown fraction)]
     with _frozen_layout(fig):
         full = _render(fig)
         for legend, where in legends:
@@ -251,14 +263,29 @@ def _legend_problems(fig):
                     found.append(f"{where}: «{label}» names no series drawn in the figure")
                     continue
                 for ax, artists in by_axes.items():
-                    panel = _panel(fig, ax)
                     if not _points_inside(ax, artists):
-                        found.append(f"{where}: «{label}» has no point inside the limits of {panel}")
+                        found.append(f"{where}: «{label}» has no point inside the limits of {_panel(fig, ax)}")
                         continue
-                    shown = _shown_fraction(fig, full, ax, artists)
-                    if shown < MIN_SHOWN:
-                        found.append(f"{where}: «{label}» in {panel} shows only {shown:.0%} of its pixels: "
-                                     f"the rest is hidden under other artists")
+                    own, shown = _shown(fig, full, ax, artists)
+                    dashed = any(isinstance(a, Line2D) and a.get_linestyle() not in ("-", "None") for a in artists)
+                    seen.setdefault(ax, []).append((where, label, own, shown, dashed))
+        gap = max(1, round(COINCIDE_GAP_PT * fig.dpi / 72))
+        for ax, entries in seen.items():
+            for where, label, own, shown, _ in entries:
+                if shown < MIN_SHOWN:
+                    found.append(f"{where}: «{label}» in {_panel(fig, ax)} shows only {shown:.0%} of its pixels: "
+                                 f"the rest is hidden under other artists")
+                    continue
+                # drawn along a dashed or dotted series and mostly under it: seen only through the other's gaps, it
+                # reads as part of that line (the reader sees one series)
+                for _, other, other_own, _, other_dashed in entries:
+                    if other == label or not other_dashed or shown >= MIN_SHOWN_ALONG:
+                        continue
+                    along = (own & _near(other_own, gap)).sum() / max(own.sum(), 1)
+                    if along > COINCIDE:
+                        found.append(f"{where}: «{label}» in {_panel(fig, ax)} runs along «{other}» for {along:.0%} "
+                                     f"of its length and shows only {shown:.0%} of its pixels: it reads as «{other}»")
+                        break
     return found
 
 

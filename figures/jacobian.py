@@ -50,9 +50,9 @@ def draw(config, results, figures):
         r = by_f[f]
         for kind, colour in W_COLOURS.items():
             # W = I dashed: with f(z) = z it lies exactly on the orthogonal W's curve;
-            # the orthogonal W wide underneath: where the curves coincide (sigmoid, f(z) = z) it shows on both sides
+            # nested widths, the first widest: where the curves coincide (sigmoid, f(z) = z) each shows beside the next
             _median_band(ax, d, r["norms"][labels.index(kind)], colour, W_LABELS[kind],
-                         ls="--" if kind == "identity" else "-", lw=3.2 if kind == "orthogonal" else 1.6)
+                         ls="--" if kind == "identity" else "-", lw={"orthogonal": 3.6, "identity": 2.2}.get(kind, 1.0))
         _style_panel(ax, f, i == 0)
     handles, names = axes[0].get_legend_handles_labels()
     legend_top(fig, handles, names, ncol=3, handlelength=1.2, columnspacing=0.8)

@@ -83,6 +83,20 @@ def test_a_series_hidden_under_another_fails_and_one_beside_it_passes():
     plt.close(fig)
 
 
+def test_a_solid_series_seen_only_through_a_dashed_one_fails():
+    """The cliff map's plain descents under the clipped ones: the orange showed only between the blue dashes."""
+    fig, ax = plt.subplots(figsize=style.HALF)
+    x = np.linspace(0, 1, 50)
+    ax.plot(x, x, color=style.RED, lw=1.0, label="plain")
+    ax.plot(x, x, color=style.BLUE, lw=1.5, ls="--", label="clipped")
+    ax.legend()
+    found = check.problems(fig, "along")
+    assert any("«plain» in panel 1 runs along «clipped»" in p for p in found), found
+    ax.lines[0].set_linewidth(4)   # wide underneath: it shows on both sides of the dashes
+    assert check.problems(fig, "along") == []
+    plt.close(fig)
+
+
 def test_a_series_outside_the_limits_and_a_legend_entry_without_a_series():
     fig, ax = plt.subplots(figsize=style.HALF)
     ax.plot([0, 1], [5, 6], color=style.RED, label="outside")
