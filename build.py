@@ -1,7 +1,7 @@
 """Runs the experiments and builds the lecture materials: python build.py [--profile default] ...
 
-Stages, in main() order: parse → plan → run (experiments/, cached by content) → draw (figures/: figures and
-numbers) → render (templates/ → page.md and .tex) → compile (XeLaTeX → PDFs) → summary.
+Stages, in main() order: parse → plan → run (experiments/, cached by content) → draw (analysis/: numbers;
+figures/: figures) → render (templates/ → page.md and .tex) → compile (XeLaTeX → PDFs) → summary.
 """
 import argparse
 import hashlib
@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.i18n import LANGUAGES, SOURCE
+from i18n import LANGUAGES, SOURCE
 from pipeline.registry import NAMES, PROFILES
 
 ROOT = Path(__file__).resolve().parent
@@ -55,22 +55,34 @@ def parse_args(argv):
     p.add_argument("--data-dir", type=Path, metavar="DIR", help="folder with the four MNIST IDX files (.gz or raw)")
     p.add_argument("--no-pdf", action="store_true", help="stop after figures, tables and the MyST page (no TeX needed)")
     p.add_argument("--force", action="store_true", help="ignore the cache: recompute every experiment and rebuild every document")
+    p.add_argument("--ship", action="store_true",
+                   help="after the build, write its compute results into results/PROFILE/ (with a manifest) so that "
+                        "others build the documents without training (see README, Shipped results)")
+    p.add_argument("--verify", type=int, nargs="?", const=3, metavar="N",
+                   help="re-run N shipped jobs of --profile (default 3, cheap ones at random; with --only: those "
+                        "experiments' jobs) and report their deviation from the shipped numbers, then exit")
+    p.add_argument("--shipped", type=Path, default=ROOT / "results", metavar="DIR",
+                   help="folder of shipped results, one subfolder per profile. Default: results/")
     args = p.parse_args(argv)
     unknown = [n for n in args.only or [] if n not in NAMES]
     if unknown:
         p.error(f"unknown experiment {', '.join(map(repr, unknown))}; known: {', '.join(NAMES)}")
     if args.jobs is not None and args.jobs < 1:
         p.error("--jobs must be at least 1")
+    if args.verify is not None and args.verify < 1:
+        p.error("--verify N needs N of at least 1")
+    if args.verify is not None and (args.ship or args.list):
+        p.error("--verify cannot be combined with --ship or --list")
     return args
 
 
 def inputs_fingerprint(args) -> str:
     """Everything a build's outputs depend on, hashed without importing torch (a no-op rebuild stays fast):
     the project's code and templates, the flags, torch's version, the commit, a GPU, and the data found."""
-    from experiments.mnist import locate
+    from rnn.data import locate
     from pipeline.cache import torch_version
     h = hashlib.sha256()
-    for folder in ("experiments", "figures", "pipeline", "templates", "locale"):
+    for folder in ("rnn", "experiments", "analysis", "figures", "i18n", "pipeline", "templates", "locale"):
         for file in sorted((ROOT / folder).rglob("*")):
             if file.is_file() and "__pycache__" not in file.parts:
                 h.update(str(file.relative_to(ROOT)).encode() + file.read_bytes())
@@ -83,6 +95,12 @@ def inputs_fingerprint(args) -> str:
 
 
 def git_commit() -> str:
+    import subprocess
+    try:   # git itself first: .git is a file in a worktree or a submodule
+        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=10", "HEAD"], capture_output=True,
+                              text=True, timeout=5, check=True).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        pass
     head = ROOT / ".git" / "HEAD"
     try:
         ref = head.read_text().strip()
@@ -142,9 +160,19 @@ def plan(args, cache):
 def list_plans(args, device, plans):
     def cpu(seconds):
         return "< 1 min" if seconds is None or seconds < 60 else f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
-    rows = [[p.name, f"{sum(j.cached for j in p.jobs)}/{len(p.jobs)}", cpu(p.estimate), p.budget] for p in plans]
+    from pipeline import shipped
+    try:
+        ships = shipped.status(plans, args.shipped / args.profile)
+    except shipped.ShippedError as e:
+        print(f"warning: {e}", file=sys.stderr)
+        ships = {}
+    def shipped_cell(name):
+        current, stale = ships.get(name, (0, 0))
+        return f"{current}" + (f" ({stale} stale)" if stale else "")
+    rows = [[p.name, f"{sum(j.cached for j in p.jobs)}/{len(p.jobs)}"] + ([shipped_cell(p.name)] if ships else [])
+            + [cpu(p.estimate), p.budget] for p in plans]
     print(f"Experiments under profile {args.profile!r} on {device} (cache: {args.cache}):")
-    print_table(rows, ["experiment", "cached jobs", "est. CPU", "budget"])
+    print_table(rows, ["experiment", "cached jobs"] + (["shipped jobs"] if ships else []) + ["est. CPU", "budget"])
     total = sum(p.estimate or 0 for p in plans)
     print(f"Estimated CPU time of the whole profile: {cpu(total)} (about {cpu(total / min(2, runner_workers()))} "
           f"of wall time on {min(2, runner_workers())} cores); the estimates are rough (one thread per job, no other load).")
@@ -155,7 +183,7 @@ def runner_workers() -> int:
     return runner.default_workers()
 
 
-def run(args, plans, cache, device, summary):
+def run(args, plans, cache, device, summary, shipped=frozenset()):
     """Computes what is not cached; experiments outside --only are used only when fully cached."""
     from tqdm import tqdm
 
@@ -170,6 +198,8 @@ def run(args, plans, cache, device, summary):
     for p in runnable:
         computed = [j for j in p.jobs if not j.cached]
         status = "computed" if len(computed) == len(p.jobs) else "cached" if not computed else f"{len(computed)}/{len(p.jobs)} computed"
+        if not computed and all((p.name, j.index) in shipped for j in p.jobs):
+            status = "shipped"
         if any(isinstance(r, runner.JobFailed) for r in results[p.name]):
             status = "FAILED"
         elif any(isinstance(r, Exception) for r in results[p.name]):
@@ -179,8 +209,9 @@ def run(args, plans, cache, device, summary):
 
 
 def draw(args, runnable, results, cache, out, skipped, summary) -> dict:
-    """figures/NAME.py for every experiment with results: figures in out/figures (out/figures-en, ...), one
-    folder per language the documents need, and the numbers for the documents (the same in every language)."""
+    """analysis/NAME.py and figures/NAME.py for every experiment with results: figures in out/figures
+    (out/figures-en, ...), one folder per language the documents need, and the numbers for the documents (the
+    same in every language)."""
     from pipeline import documents, runner
     numbers = {}
     for lang in dict.fromkeys([args.lang, REPORT_LANG]):
@@ -201,7 +232,8 @@ def draw(args, runnable, results, cache, out, skipped, summary) -> dict:
 
 def render_page(context, out, summary, lang):
     """The MyST page (page.md, page-en.md, ...) and the PNGs it shows (only those)."""
-    from pipeline import documents, i18n
+    import i18n
+    from pipeline import documents
     t0, name = time.perf_counter(), output_name("page", lang) + ".md"
     with i18n.language(lang):
         page, used = documents.render_page("page.md", context)
@@ -218,7 +250,8 @@ def render_page(context, out, summary, lang):
 
 def compile_documents(context, out, summary, lang) -> bool:
     """Every PDF, each on its own: one that fails is reported and the others are still built."""
-    from pipeline import documents, i18n
+    import i18n
+    from pipeline import documents
     if missing := documents.tex_available():
         print(f"error: cannot build the PDFs: {', '.join(missing)} not found. The experiments, figures and page.md are in {out}.\n"
               f"Install TeX Live with: sudo apt-get install --no-install-recommends {documents.TEX_PACKAGES}\n"
@@ -239,6 +272,71 @@ def compile_documents(context, out, summary, lang) -> bool:
             summary.append(["document", f"{name}.pdf", "FAILED", "-"])
             ok = False
     return ok
+
+
+def adopt_shipped(args, plans, cache):
+    """Takes the jobs shipped in results/PROFILE/ (like cache hits), lists the stale ones, which are recomputed."""
+    from pipeline import shipped
+    force = {p.name for p in plans} if args.force and not args.only else set(args.only or []) if args.force else set()
+    try:
+        adopted = shipped.adopt(plans, cache, args.shipped / args.profile, force_names=force,
+                                log=lambda line: print(line, file=sys.stderr))
+    except shipped.ShippedError as e:
+        print(f"warning: {e}; computing without it", file=sys.stderr)
+        return shipped.Adopted()
+    by_experiment = {}
+    for name, index, why in adopted.stale:
+        by_experiment.setdefault((name, why), []).append(index)
+    for (name, why), indices in by_experiment.items():
+        print(f"stale: {len(indices)} shipped job(s) of {name} ({why}): recomputing job(s) "
+              f"{', '.join(map(str, indices[:12]))}{' …' if len(indices) > 12 else ''}", file=sys.stderr)
+    if adopted.used:
+        print(f"Using {len(adopted.used)} shipped job(s) from {args.shipped / args.profile} (no training for them).")
+    return adopted
+
+
+def verify(args, cache) -> int:
+    """Re-runs shipped jobs in a scratch cache and compares their numbers with the shipped ones."""
+    import tempfile
+
+    from pipeline import runner, shipped
+    from pipeline.cache import JOB_ENTRY, Cache
+    folder = args.shipped / args.profile
+    device, plans = plan(args, cache)
+    try:
+        chosen = shipped.choose_for_verify(plans, folder, args.verify, names=args.only or ())
+    except shipped.ShippedError as e:
+        raise UsageError(str(e)) from None
+    print(f"Re-running {len(chosen)} shipped job(s) of {args.profile} from {folder}:")
+    with tempfile.TemporaryDirectory(prefix="verify-") as scratch:
+        scratch_cache = Cache(Path(scratch))
+        subset, origin = {}, {j.key: j.index for _, j in chosen}   # the trial numbers its jobs 0, 1, …
+        for p, j in chosen:
+            subset.setdefault(id(p), (p, []))[1].append(j)
+        trial = [runner.Plan(p.experiment, p.config, [runner.Job(j.experiment, i, j.spec, j.key, j.code)
+                                                      for i, j in enumerate(js)]) for p, js in subset.values()]
+        workers = args.jobs or min(runner.default_workers(), len(chosen))
+        results = runner.execute(trial, scratch_cache, device, workers=workers, scheduler=args.scheduler, force=True,
+                                 log=lambda line: print(line, file=sys.stderr))
+    rows, ok = [], True
+    for t in trial:
+        for j, result in zip(t.jobs, results[t.name]):
+            original = Cache(folder).load(t.name, j.key, shape=JOB_ENTRY)
+            if isinstance(result, Exception):
+                rows.append([t.name, str(origin[j.key]), f"{original['seconds']:.1f}", "-", "-", "-", f"FAILED: {result}"])
+                ok = False
+                continue
+            abs_dev, rel_dev, mismatched = shipped.deviation(original["result"], result)
+            same = shipped.within_tolerance(abs_dev, rel_dev, mismatched)
+            ok = ok and same
+            rows.append([t.name, str(origin[j.key]), f"{original['seconds']:.1f}", f"{j.seconds:.1f}", f"{abs_dev:.3g}",
+                         f"{rel_dev:.3g}", "identical" if abs_dev == 0 and not mismatched else "within tolerance"
+                         if same else "DEVIATES" + (f" ({mismatched[0]})" if mismatched else "")])
+    print_table(rows, ["experiment", "job", "shipped s", "now s", "max |Δ|", "max |Δ|/|x|", "result"])
+    print(f"tolerance: |Δ| ≤ {shipped.ABS_TOL:g} or |Δ|/|x| ≤ {shipped.REL_TOL:g} (bit-identical expected on the same "
+          f"CPU model and torch; shipped on {', '.join(shipped.load_manifest(folder)['machines'])}, this is "
+          f"{shipped.cpu_name()})")
+    return 0 if ok else 1
 
 
 def check_out(out: Path):
@@ -287,6 +385,8 @@ def main(argv=None) -> int:
             device, plans = plan(args, cache)
             list_plans(args, device, plans)
             return 0
+        if args.verify is not None:
+            return verify(args, cache)
         from pipeline import lock
         with lock.exclusive(out, log=lambda line: print(line, file=sys.stderr, flush=True)):
             return build(args, out, cache)
@@ -307,21 +407,23 @@ def build(args, out: Path, cache) -> int:
         print_table([row[:2] + ["up to date"] for row in saved["summary"]], ["stage", "item", "status"])
         return 0
 
-    from pipeline import i18n, runner
+    import i18n
+    from pipeline import runner
     i18n.MISSING.clear()
     device, plans = plan(args, cache)
+    adopted = adopt_shipped(args, plans, cache)
     summary, t_start = [], time.perf_counter()
-    runnable, results, skipped = run(args, plans, cache, device, summary)
+    runnable, results, skipped = run(args, plans, cache, device, summary, shipped=set(adopted.used))
     failed = [str(r) for rs in results.values() for r in rs if isinstance(r, runner.JobFailed)]  # one line each
     numbers = draw(args, runnable, results, cache, out, skipped, summary)
 
-    from figures import claims
-    from pipeline import documents, i18n, registry
+    from analysis import claims, results as results_json
+    from pipeline import documents, registry
     documents.WARNINGS.clear()
     context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device),
+                   shipped=adopted.provenance(),
                    sections=registry.sections(numbers), constants=constants(), claims=claims.evaluate(numbers))
-    (out / "results.json").write_text(json.dumps({k: v for k, v in context.items() if k != "sections"},
-                                                 indent=1, sort_keys=True, default=str))
+    (out / "results.json").write_text(results_json.dumps({k: v for k, v in context.items() if k != "sections"}))
     ok = not failed
     try:
         render_page(context, out, summary, args.lang)
@@ -336,7 +438,7 @@ def build(args, out: Path, cache) -> int:
     if i18n.MISSING:
         first = min(i18n.MISSING, key=len)
         documents.WARNINGS.append(f"{len(i18n.MISSING)} text(s) have no translation in {i18n.catalogue_file(REPORT_LANG).relative_to(ROOT)} "
-                                  f"and are shown in Russian, e.g. {first[:80]!r}; see pipeline/i18n.py to update it")
+                                  f"and are shown in Russian, e.g. {first[:80]!r}; see i18n/__init__.py to update it")
     for warning in documents.WARNINGS:
         print(f"warning: {warning}", file=sys.stderr)
     documents.WARNINGS.clear()
@@ -353,6 +455,10 @@ def build(args, out: Path, cache) -> int:
     print(f"\nOutputs in {out}: {built} (total {time.perf_counter() - t_start:.0f} s)")
     if not ok:
         return 1
+    if args.ship:
+        from pipeline import shipped
+        shipped.ship([p for p in plans if p in runnable], cache, args.shipped / args.profile, args.profile, device,
+                     git_commit())
     ignored = {stamp, out / ".build.lock"}
     outputs = [f for f in out.rglob("*") if f.is_file() and "build" not in f.relative_to(out).parts and f not in ignored]
     stamp.write_text(json.dumps({"fingerprint": fingerprint, "summary": summary,
@@ -362,8 +468,8 @@ def build(args, out: Path, cache) -> int:
 
 def constants() -> dict:
     """Recipe constants the documents state (the experiments' own values, never retyped in a template)."""
-    from experiments import models
-    from figures import claims, problems   # problems: the exercise's givens and computed answers
+    from analysis import claims, problems   # problems: the exercise's givens and computed answers
+    from rnn import models
     return dict(le_in_std=models.IN_STD, le_relu_in_std=models.IRNN_IN_STD, le_clip=models.LE_CLIP,
                 problems=problems.numbers(), pascanu_shortest=claims.PASCANU_SHORTEST, le_shortest=claims.LE_SHORTEST)
 

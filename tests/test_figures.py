@@ -131,8 +131,8 @@ def checked(tmp_path_factory):
     base = tmp_path_factory.mktemp("figures")
     found = {}
 
-    def hook(fig, name):
-        found[(style.SAVED[-1].parent.name, name)] = check.problems(fig, f"{style.SAVED[-1].parent.name}/{name}")
+    def hook(fig, path):
+        found[(path.parent.name, path.name)] = check.problems(fig, f"{path.parent.name}/{path.name}")
 
     style.CHECKS.append(hook)
     try:
