@@ -318,10 +318,11 @@ def verify(args, cache) -> int:
         workers = args.jobs or min(runner.default_workers(), len(chosen))
         results = runner.execute(trial, scratch_cache, device, workers=workers, scheduler=args.scheduler, force=True,
                                  log=lambda line: print(line, file=sys.stderr))
-    rows, ok = [], True
+    rows, ok, recomputed = [], True, {}
     for t in trial:
         for j, result in zip(t.jobs, results[t.name]):
             original = Cache(folder).load(t.name, j.key, shape=JOB_ENTRY)
+            recomputed[(t.name, j.key)] = result
             if isinstance(result, Exception):
                 rows.append([t.name, str(origin[j.key]), f"{original['seconds']:.1f}", "-", "-", "-", f"FAILED: {result}"])
                 ok = False
@@ -336,7 +337,36 @@ def verify(args, cache) -> int:
     print(f"tolerance: |Δ| ≤ {shipped.ABS_TOL:g} or |Δ|/|x| ≤ {shipped.REL_TOL:g} (bit-identical expected on the same "
           f"CPU model and torch; shipped on {', '.join(shipped.load_manifest(folder)['machines'])}, this is "
           f"{shipped.cpu_name()})")
+    changed = verdicts_changed(plans, folder, recomputed)
+    ok = ok and not changed
     return 0 if ok else 1
+
+
+def verdicts_changed(plans, folder: Path, recomputed: dict) -> list[str]:
+    """The claims' verdicts from the shipped results, and again with the re-run jobs in place of theirs: prints
+    whether each claim an experiment of the re-run feeds keeps its verdict; returns the claims that changed."""
+    from analysis import claims
+    from pipeline.cache import JOB_ENTRY, Cache
+    store, touched = Cache(folder), {name for name, _ in recomputed}
+    whole = [p for p in plans if all(store.has(p.name, j.key) for j in p.jobs)]   # experiments shipped in full
+    exp_shipped, exp_now = {}, {}
+    for p in whole:
+        shipped_results = [store.load(p.name, j.key, shape=JOB_ENTRY)["result"] for j in p.jobs]
+        now = [recomputed.get((p.name, j.key), r) for j, r in zip(p.jobs, shipped_results)]
+        now = [r for r in now if not isinstance(r, Exception)]
+        for exp, rs in ((exp_shipped, shipped_results), (exp_now, now)):
+            if len(rs) == len(p.jobs):
+                exp[p.name] = {**p.experiment.analysis.numbers(p.config, rs), "budget": p.budget}
+    before = {r["id"]: r["verdict"] for r in claims.evaluate(exp_shipped)}
+    after = {r["id"]: r["verdict"] for r in claims.evaluate(exp_now)}
+    fed = [cid for cid, (_, needs, _) in claims.CLAIMS.items() if touched & set(needs)]
+    changed = [cid for cid in fed if before.get(cid) != after.get(cid)]
+    for cid in fed:
+        print(f"{cid}: {before.get(cid)} with the shipped results, {after.get(cid)} with the re-run job(s)"
+              + (" — CHANGED" if cid in changed else " (unchanged)"))
+    if not fed:
+        print("no claim depends on the re-run experiments")
+    return changed
 
 
 def check_out(out: Path):
