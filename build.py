@@ -55,14 +55,10 @@ def parse_args(argv):
     p.add_argument("--data-dir", type=Path, metavar="DIR", help="folder with the four MNIST IDX files (.gz or raw)")
     p.add_argument("--no-pdf", action="store_true", help="stop after figures, tables and the MyST page (no TeX needed)")
     p.add_argument("--force", action="store_true", help="ignore the cache: recompute every experiment and rebuild every document")
-    p.add_argument("--ship", action="store_true",
-                   help="after the build, write its compute results into results/PROFILE/ (with a manifest) so that "
-                        "others build the documents without training (see README, Shipped results)")
-    p.add_argument("--verify", type=int, nargs="?", const=3, metavar="N",
-                   help="re-run N shipped jobs of --profile (default 3, cheap ones at random; with --only: those "
-                        "experiments' jobs) and report their deviation from the shipped numbers, then exit")
-    p.add_argument("--shipped", type=Path, default=ROOT / "results", metavar="DIR",
-                   help="folder of shipped results, one subfolder per profile. Default: results/")
+    p.add_argument("--ship", action="store_true", help="after the build, write its compute results and a manifest into results/PROFILE/")
+    p.add_argument("--verify", type=int, nargs="?", const=3, metavar="N", help="re-run N shipped jobs of --profile "
+                   "(default 3; with --only: those experiments') and compare them with the shipped numbers, then exit")
+    p.add_argument("--shipped", type=Path, default=ROOT / "results", metavar="DIR", help="shipped results. Default: results/")
     args = p.parse_args(argv)
     unknown = [n for n in args.only or [] if n not in NAMES]
     if unknown:
@@ -275,98 +271,23 @@ def compile_documents(context, out, summary, lang) -> bool:
 
 
 def adopt_shipped(args, plans, cache):
-    """Takes the jobs shipped in results/PROFILE/ (like cache hits), lists the stale ones, which are recomputed."""
+    """Takes the jobs shipped in results/PROFILE/ like cache hits (not those --force recomputes)."""
     from pipeline import shipped
-    force = {p.name for p in plans} if args.force and not args.only else set(args.only or []) if args.force else set()
-    try:
-        adopted = shipped.adopt(plans, cache, args.shipped / args.profile, force_names=force,
-                                log=lambda line: print(line, file=sys.stderr))
-    except shipped.ShippedError as e:
-        print(f"warning: {e}; computing without it", file=sys.stderr)
-        return shipped.Adopted()
-    by_experiment = {}
-    for name, index, why in adopted.stale:
-        by_experiment.setdefault((name, why), []).append(index)
-    for (name, why), indices in by_experiment.items():
-        print(f"stale: {len(indices)} shipped job(s) of {name} ({why}): recomputing job(s) "
-              f"{', '.join(map(str, indices[:12]))}{' …' if len(indices) > 12 else ''}", file=sys.stderr)
-    if adopted.used:
-        print(f"Using {len(adopted.used)} shipped job(s) from {args.shipped / args.profile} (no training for them).")
-    return adopted
+    force = set(args.only or [p.name for p in plans]) if args.force else set()
+    return shipped.adopt_for_build(plans, cache, args.shipped / args.profile, force,
+                                   log=lambda line: print(line, file=sys.stderr))
 
 
 def verify(args, cache) -> int:
-    """Re-runs shipped jobs in a scratch cache and compares their numbers with the shipped ones."""
-    import tempfile
-
-    from pipeline import runner, shipped
-    from pipeline.cache import JOB_ENTRY, Cache
-    folder = args.shipped / args.profile
+    """--verify N: re-runs N shipped jobs and compares them with the shipped numbers (pipeline/verify.py)."""
+    from pipeline import runner, shipped, verify as check
     device, plans = plan(args, cache)
     try:
-        chosen = shipped.choose_for_verify(plans, folder, args.verify, names=args.only or ())
+        chosen = check.choose(plans, args.shipped / args.profile, args.verify, names=args.only or ())
     except shipped.ShippedError as e:
         raise UsageError(str(e)) from None
-    print(f"Re-running {len(chosen)} shipped job(s) of {args.profile} from {folder}:")
-    with tempfile.TemporaryDirectory(prefix="verify-") as scratch:
-        scratch_cache = Cache(Path(scratch))
-        subset, origin = {}, {j.key: j.index for _, j in chosen}   # the trial numbers its jobs 0, 1, …
-        for p, j in chosen:
-            subset.setdefault(id(p), (p, []))[1].append(j)
-        trial = [runner.Plan(p.experiment, p.config, [runner.Job(j.experiment, i, j.spec, j.key, j.code)
-                                                      for i, j in enumerate(js)]) for p, js in subset.values()]
-        workers = args.jobs or min(runner.default_workers(), len(chosen))
-        results = runner.execute(trial, scratch_cache, device, workers=workers, scheduler=args.scheduler, force=True,
-                                 log=lambda line: print(line, file=sys.stderr))
-    rows, ok, recomputed = [], True, {}
-    for t in trial:
-        for j, result in zip(t.jobs, results[t.name]):
-            original = Cache(folder).load(t.name, j.key, shape=JOB_ENTRY)
-            recomputed[(t.name, j.key)] = result
-            if isinstance(result, Exception):
-                rows.append([t.name, str(origin[j.key]), f"{original['seconds']:.1f}", "-", "-", "-", f"FAILED: {result}"])
-                ok = False
-                continue
-            abs_dev, rel_dev, mismatched = shipped.deviation(original["result"], result)
-            same = shipped.within_tolerance(abs_dev, rel_dev, mismatched)
-            ok = ok and same
-            rows.append([t.name, str(origin[j.key]), f"{original['seconds']:.1f}", f"{j.seconds:.1f}", f"{abs_dev:.3g}",
-                         f"{rel_dev:.3g}", "identical" if abs_dev == 0 and not mismatched else "within tolerance"
-                         if same else "DEVIATES" + (f" ({mismatched[0]})" if mismatched else "")])
-    print_table(rows, ["experiment", "job", "shipped s", "now s", "max |Δ|", "max |Δ|/|x|", "result"])
-    print(f"tolerance: |Δ| ≤ {shipped.ABS_TOL:g} or |Δ|/|x| ≤ {shipped.REL_TOL:g} (bit-identical expected on the same "
-          f"CPU model and torch; shipped on {', '.join(shipped.load_manifest(folder)['machines'])}, this is "
-          f"{shipped.cpu_name()})")
-    changed = verdicts_changed(plans, folder, recomputed)
-    ok = ok and not changed
-    return 0 if ok else 1
-
-
-def verdicts_changed(plans, folder: Path, recomputed: dict) -> list[str]:
-    """The claims' verdicts from the shipped results, and again with the re-run jobs in place of theirs: prints
-    whether each claim an experiment of the re-run feeds keeps its verdict; returns the claims that changed."""
-    from analysis import claims
-    from pipeline.cache import JOB_ENTRY, Cache
-    store, touched = Cache(folder), {name for name, _ in recomputed}
-    whole = [p for p in plans if all(store.has(p.name, j.key) for j in p.jobs)]   # experiments shipped in full
-    exp_shipped, exp_now = {}, {}
-    for p in whole:
-        shipped_results = [store.load(p.name, j.key, shape=JOB_ENTRY)["result"] for j in p.jobs]
-        now = [recomputed.get((p.name, j.key), r) for j, r in zip(p.jobs, shipped_results)]
-        now = [r for r in now if not isinstance(r, Exception)]
-        for exp, rs in ((exp_shipped, shipped_results), (exp_now, now)):
-            if len(rs) == len(p.jobs):
-                exp[p.name] = {**p.experiment.analysis.numbers(p.config, rs), "budget": p.budget}
-    before = {r["id"]: r["verdict"] for r in claims.evaluate(exp_shipped)}
-    after = {r["id"]: r["verdict"] for r in claims.evaluate(exp_now)}
-    fed = [cid for cid, (_, needs, _) in claims.CLAIMS.items() if touched & set(needs)]
-    changed = [cid for cid in fed if before.get(cid) != after.get(cid)]
-    for cid in fed:
-        print(f"{cid}: {before.get(cid)} with the shipped results, {after.get(cid)} with the re-run job(s)"
-              + (" — CHANGED" if cid in changed else " (unchanged)"))
-    if not fed:
-        print("no claim depends on the re-run experiments")
-    return changed
+    workers = args.jobs or min(runner.default_workers(), len(chosen))
+    return check.rerun(plans, chosen, args.shipped / args.profile, device, workers, args.scheduler, print_table)
 
 
 def check_out(out: Path):
@@ -514,21 +435,12 @@ def environment(args, device) -> dict:
 
     import numpy
     import torch
+
+    from pipeline import shipped
     return dict(python=platform.python_version(), torch=torch.__version__, numpy=numpy.__version__,
-                platform=f"{platform.system()} {platform.machine()}", cpu=cpu_name(), cores=os.cpu_count(),
+                platform=f"{platform.system()} {platform.machine()}", cpu=shipped.cpu_name(), cores=os.cpu_count(),
                 device=device, commit=git_commit(), profile=args.profile,
                 threads=1)  # every job runs with one torch thread (pipeline.runner.run_job)
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-    return platform.processor() or "unknown"
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import warnings
 import pytest
 
 from conftest import ROOT, run_build
-from pipeline import shipped
+from pipeline import shipped, verify
 
 SMOKE = ("--profile", "smoke", "--no-pdf", "--jobs", "1")
 SHIPPED = ("cliff", "explosion")   # two quick experiments: the builds below draw only what is shipped
@@ -125,9 +125,9 @@ def test_verify_without_a_shipped_run_is_one_line_and_exit_2(tmp_path):
 def test_deviation_ignores_timings_and_counts_nan_on_one_side():
     import numpy as np
     a = {"x": np.array([1.0, np.nan]), "seconds": 3.0, "price": {"full": 1.0}}
-    assert shipped.deviation(a, {"x": np.array([1.0, np.nan]), "seconds": 9.0, "price": {"full": 2.0}})[:2] == (0, 0)
-    assert shipped.deviation(a, {"x": np.array([1.0, 2.0]), "seconds": 3.0, "price": {}})[0] == np.inf
-    assert shipped.deviation({"x": [1, 2]}, {"x": [1]})[2]
+    assert verify.deviation(a, {"x": np.array([1.0, np.nan]), "seconds": 9.0, "price": {"full": 2.0}})[:2] == (0, 0)
+    assert verify.deviation(a, {"x": np.array([1.0, 2.0]), "seconds": 3.0, "price": {}})[0] == np.inf
+    assert verify.deviation({"x": [1, 2]}, {"x": [1]})[2]
 
 
 def test_the_shipped_runs_of_the_project_are_whole_and_report_stale_jobs():
