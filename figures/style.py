@@ -56,6 +56,9 @@ plt.rcParams.update({
 })
 
 
+CHECKS: list = []   # callables (fig, folder / name) run on every saved figure before it closes (tests/test_figures.py)
+
+
 def save(fig, folder: Path, name: str) -> list[Path]:
     """Writes folder/name.pdf, folder/name.png and folder/name.csv (the plotted numbers, figures/source_data.py)
     and returns the paths (a draw() returns every path it saved, so the build can cache an experiment's figures;
@@ -66,6 +69,8 @@ def save(fig, folder: Path, name: str) -> list[Path]:
     source_data.write(fig, folder / f"{name}.csv")
     fig.savefig(folder / f"{name}.pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None})
     fig.savefig(folder / f"{name}.png", dpi=200, metadata={"Software": None})
+    for check in CHECKS:
+        check(fig, folder / name)
     plt.close(fig)
     return [folder / f"{name}.pdf", folder / f"{name}.png", folder / f"{name}.csv"]
 
