@@ -4,15 +4,17 @@ Stages, in main() order: parse → plan → run (experiments/, cached by content
 numbers) → render (templates/ → page.md and .tex) → compile (XeLaTeX → PDFs) → summary.
 """
 import argparse
+import errno
 import hashlib
 import json
 import os
-import shutil
+import signal
 import sys
 import time
 from pathlib import Path
 
 from pipeline.i18n import LANGUAGES, SOURCE
+from pipeline.outputs import OutputError
 from pipeline.registry import NAMES, PROFILES
 
 ROOT = Path(__file__).resolve().parent
@@ -130,8 +132,6 @@ def print_table(rows, headers):
 
 def plan(args, cache):
     from pipeline import runner
-    if args.data_dir:
-        os.environ["RNN_GRADIENTS_DATA_DIR"] = str(args.data_dir.resolve())
     try:
         device = runner.resolve_device(args.device)
     except runner.DeviceError as e:
@@ -156,7 +156,8 @@ def runner_workers() -> int:
 
 
 def run(args, plans, cache, device, summary):
-    """Computes what is not cached; experiments outside --only are used only when fully cached."""
+    """Computes what is not cached; experiments outside --only are used only when fully cached (and --force
+    recomputes only the experiments asked for)."""
     from tqdm import tqdm
 
     from pipeline import runner
@@ -166,7 +167,8 @@ def run(args, plans, cache, device, summary):
     workers = 1 if args.profile == "smoke" and args.jobs is None else (args.jobs or runner.default_workers())
     with tqdm(desc="experiments", unit="job", dynamic_ncols=True, disable=None) as bar:
         results = runner.execute(runnable, cache, device, workers=workers, scheduler=args.scheduler,
-                                 force=args.force, log=tqdm.write, progress=bar)
+                                 force=selected if args.force else (), log=tqdm.write, progress=bar,
+                                 data_dir=args.data_dir.resolve() if args.data_dir else None)
     for p in runnable:
         computed = [j for j in p.jobs if not j.cached]
         status = "computed" if len(computed) == len(p.jobs) else "cached" if not computed else f"{len(computed)}/{len(p.jobs)} computed"
@@ -178,20 +180,24 @@ def run(args, plans, cache, device, summary):
     return runnable, results, skipped
 
 
-def draw(args, runnable, results, cache, out, skipped, summary) -> dict:
+def draw(args, runnable, results, cache, outputs, notes, skipped, summary) -> dict:
     """figures/NAME.py for every experiment with results: figures in out/figures (out/figures-en, ...), one
     folder per language the documents need, and the numbers for the documents (the same in every language)."""
     from pipeline import documents, runner
-    numbers = {}
+    numbers, out = {}, outputs.out
     for lang in dict.fromkeys([args.lang, REPORT_LANG]):
-        figures, t0 = out / documents.figures_folder(lang), time.perf_counter()
-        figures.mkdir(parents=True, exist_ok=True)
+        folder, t0 = documents.figures_folder(lang), time.perf_counter()
+        figures = outputs.folder(folder)
         for p in runnable:
             missing = [r for r in results[p.name] if isinstance(r, Exception)]
             if missing:
                 skipped[p.name] = str(missing[0])
                 continue
-            report = runner.draw(p, results[p.name], figures, cache, force=args.force, lang=lang)
+            for name in p.experiment.figures:
+                for ext in ("pdf", "png"):
+                    outputs.path(f"{folder}/{name}.{ext}")
+            report = runner.draw(p, results[p.name], figures, cache, force=args.force and p.name in set(args.only or NAMES),
+                                 lang=lang, missing=notes.missing)
             report["seconds"] = sum(j.seconds for j in p.jobs)
             report["budget"] = report.get("budget") or p.budget
             numbers.setdefault(p.name, report)
@@ -199,50 +205,56 @@ def draw(args, runnable, results, cache, out, skipped, summary) -> dict:
     return numbers
 
 
-def render_page(context, out, summary, lang):
-    """The MyST page (page.md, page-en.md, ...) and the PNGs it shows (only those)."""
+def render_page(context, outputs, notes, summary, lang):
+    """The MyST page (page.md, page-en.md, ...) and the PNGs it shows (only those: images an earlier build
+    copied and this page no longer shows are removed with the other stale outputs)."""
     from pipeline import documents, i18n
     t0, name = time.perf_counter(), output_name("page", lang) + ".md"
-    with i18n.language(lang):
-        page, used = documents.render_page("page.md", context)
-    documents.write_if_changed(out / name, page)
-    images = out / "images" / documents.image_folder(lang)
-    images.mkdir(parents=True, exist_ok=True)
-    for png in images.glob("*.png"):
-        if png.stem not in used:
-            png.unlink()
+    with i18n.language(lang, notes.missing):
+        page, used = documents.render_page("page.md", context, notes)
+    outputs.write_text(name, page)
     for figure in used:
-        shutil.copyfile(out / documents.figures_folder(lang) / f"{figure}.png", images / f"{figure}.png")
+        png = outputs.out / documents.figures_folder(lang) / f"{figure}.png"
+        outputs.write_bytes(f"images/{documents.image_folder(lang)}/{figure}.png", png.read_bytes())
     summary.append(["document", f"{name} (MyST)", "rendered", f"{time.perf_counter() - t0:.1f}"])
 
 
-def compile_documents(context, out, summary, lang) -> bool:
-    """Every PDF, each on its own: one that fails is reported and the others are still built."""
+def compile_documents(context, outputs, notes, summary, lang) -> list[str]:
+    """Every PDF, each on its own: one that fails is reported and the others are still built. Returns the
+    names of the PDFs built (all of them when nothing failed)."""
     from pipeline import documents, i18n
+    out, built_pdfs = outputs.out, []
     if missing := documents.tex_available():
         print(f"error: cannot build the PDFs: {', '.join(missing)} not found. The experiments, figures and page.md are in {out}.\n"
               f"Install TeX Live with: sudo apt-get install --no-install-recommends {documents.TEX_PACKAGES}\n"
               f"(or run the README's first command, which installs them), then run python build.py again.", file=sys.stderr)
-        return False
-    ok, build, epoch = True, out / "build", commit_epoch()
+        return []
+    epoch = commit_epoch()
     for document, template, extra in DOCUMENTS:
         name, doc_lang = output_name(document, lang), document_lang(document, lang)
         try:
-            tex = build / f"{name}.tex"
-            with i18n.language(doc_lang):
-                text = documents.render(template, {**context, **extra})
-            documents.write_if_changed(tex, text)
-            built = documents.compile_pdf(tex, out, epoch)
+            with i18n.language(doc_lang, notes.missing):
+                text = documents.render(template, {**context, **extra}, notes=notes)
+            outputs.write_text(f"build/{name}.tex", text)
+            outputs.path(f"{name}.pdf")
+            built = documents.compile_pdf(out / "build" / f"{name}.tex", out, epoch)
             summary.append(["document", f"{name}.pdf", "compiled" if built.compiled else "up to date", f"{built.seconds:.1f}"])
+            built_pdfs.append(f"{name}.pdf")
         except documents.DocumentError as e:
             print(f"error: {name}.pdf: {e}", file=sys.stderr)
             summary.append(["document", f"{name}.pdf", "FAILED", "-"])
-            ok = False
-    return ok
+            outputs.written.discard(f"{name}.pdf")
+            outputs.keep(f"{name}.pdf")   # the last good PDF stays, but is not listed as this build's
+        for f in (out / "build").glob(f"{name}.*"):
+            outputs.record(f"build/{f.name}")
+    return built_pdfs
 
 
 def check_out(out: Path):
-    """Raises UsageError unless out is (or can be made) a folder this build can write to."""
+    """Raises UsageError unless out is (or can be made) a folder this build can write to and may own."""
+    from pipeline import outputs
+    if why := outputs.refusal(out, ROOT):
+        raise UsageError(why)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file, not a folder; pass --out with a folder path")
     try:
@@ -254,17 +266,52 @@ def check_out(out: Path):
         raise UsageError(f"cannot write to --out {out} ({e.strerror or e}); make it writable or pass another --out") from None
 
 
+def check_data_dir(data_dir: Path | None):
+    """--data-dir must be an existing folder: a typo is not silently created (nor MNIST downloaded into it)."""
+    if data_dir is None:
+        return
+    if not data_dir.exists():
+        raise UsageError(f"--data-dir {data_dir} does not exist; pass the folder that holds the four MNIST files "
+                         f"(or leave --data-dir out to use the default places)")
+    if not data_dir.is_dir():
+        raise UsageError(f"--data-dir {data_dir} is a file, not a folder; pass the folder that holds the four MNIST files")
+
+
+def planned_outputs(args, out: Path) -> set[str]:
+    """Every file name this build may write into out (relative to it): the ones an earlier build must own."""
+    from pipeline import documents, registry
+    figures = [f for e in registry.EXPERIMENTS for f in e.figures]
+    names = {"results.json", f"{output_name('page', args.lang)}.md"}
+    for lang in dict.fromkeys([args.lang, REPORT_LANG]):
+        names |= {f"{documents.figures_folder(lang)}/{f}.{ext}" for f in figures for ext in ("pdf", "png")}
+    names |= {f"images/{documents.image_folder(args.lang)}/{f}.png" for f in figures}
+    if not args.no_pdf:
+        for document, _, _ in DOCUMENTS:
+            name = output_name(document, args.lang)
+            names |= {f"{name}.pdf", f"build/{name}.tex"}
+            # LaTeX's own files of a document are ours when its .tex is; a link among them is refused all the same
+            names |= {f"build/{f.name}" for f in (out / "build").glob(f"{name}.*") if f.is_symlink()}
+    return names
+
+
 class UsageError(Exception):
     """Something the user asked for cannot work: one line, exit 2, before any work starts."""
 
 
 def preflight(args, out):
-    """What can be checked before any training: --out, --cache, --scheduler. Returns the Cache."""
-    from pipeline import runner
+    """What can be checked before any training: --data-dir, the catalogues, --out, --cache, --scheduler.
+    Returns the Cache."""
+    from pipeline import i18n, runner
     from pipeline.cache import Cache, CacheError
     cache = Cache(args.cache)
     if args.list:
         return cache
+    check_data_dir(args.data_dir)
+    try:
+        for lang in {args.lang, REPORT_LANG}:
+            i18n.check_catalogue(lang)
+    except i18n.CatalogueError as e:
+        raise UsageError(f"{e}; fix the catalogue (see README: Languages)") from None
     check_out(out)
     try:
         cache.check_writable()
@@ -278,7 +325,71 @@ def preflight(args, out):
     return cache
 
 
+class Terminated(Exception):
+    """SIGTERM: unwinds like Ctrl-C, so that worker processes and their semaphores are released cleanly."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
+class ClosedPipeSafe:
+    """stdout/stderr that a reader going away (`build.py | head -1`) cannot break: as `git log | head` does,
+    the build goes on silently, finishes its work and writes its stamp."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            self._closed()
+            return len(text)
+
+    def flush(self):
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self._closed()
+
+    def _closed(self):
+        devnull = os.open(os.devnull, os.O_WRONLY)   # later writes (and the final flush at exit) go nowhere
+        os.dup2(devnull, self.stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def disk_error(e: OSError) -> str:
+    """One line for a write that failed: the file, why, what to do."""
+    where = f" {e.filename}" if e.filename else ""
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"cannot write{where}: {e.strerror}; free some space there or pass another --out (every finished job is cached)"
+    if e.errno in (errno.ENOENT, errno.ESTALE, errno.EIO, errno.EROFS):
+        return f"cannot write{where}: {e.strerror} (did the output folder or its disk go away?); pass a usable --out and run again"
+    return f"cannot write{where}: {e.strerror or e}"
+
+
 def main(argv=None) -> int:
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = ClosedPipeSafe(sys.stdout), ClosedPipeSafe(sys.stderr)
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:   # not the main thread (build.main called from a thread): no handler
+        previous = None
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv) -> int:
     args = parse_args(argv)
     out = args.out.resolve()
     try:
@@ -287,59 +398,82 @@ def main(argv=None) -> int:
             device, plans = plan(args, cache)
             list_plans(args, device, plans)
             return 0
-        from pipeline import lock
+        from pipeline import lock, outputs
         with lock.exclusive(out, log=lambda line: print(line, file=sys.stderr, flush=True)):
-            return build(args, out, cache)
-    except UsageError as e:
+            owned = outputs.Outputs(out, args.lang)
+            owned.check(planned_outputs(args, out))
+            return build(args, out, cache, owned)
+    except (UsageError, OutputError) as e:
         print(f"build.py: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nInterrupted: every job that finished is cached; run the same command again to continue.", file=sys.stderr)
         return 130
+    except Terminated:
+        print("\nTerminated: every job that finished is cached; run the same command again to continue.", file=sys.stderr)
+        return 143
+    except OSError as e:   # a full or vanished output disk, mid-build
+        print(f"build.py: error: {disk_error(e)}", file=sys.stderr)
+        return 1
 
 
-def build(args, out: Path, cache) -> int:
+def build(args, out: Path, cache, outputs) -> int:
     """The build proper, holding out/.build.lock: up-to-date check, run, draw, render, compile, summary."""
     stamp = out / f".build-stamp-{args.lang}.json"
     fingerprint = inputs_fingerprint(args)
     if not args.force and (saved := up_to_date(stamp, fingerprint)):
         print(f"Nothing to do: the outputs in {out} are up to date (profile {args.profile}).")
         print_table([row[:2] + ["up to date"] for row in saved["summary"]], ["stage", "item", "status"])
+        outputs.written |= set(saved["outputs"]) | {n for n in outputs.previous if n.startswith("build/")}
+        outputs.finish()
         return 0
 
-    from pipeline import i18n, runner
-    i18n.MISSING.clear()
+    from pipeline import documents, runner
+    notes = documents.Notes()   # this build's warnings and untranslated texts
     device, plans = plan(args, cache)
     summary, t_start = [], time.perf_counter()
     runnable, results, skipped = run(args, plans, cache, device, summary)
     failed = [str(r) for rs in results.values() for r in rs if isinstance(r, runner.JobFailed)]  # one line each
-    numbers = draw(args, runnable, results, cache, out, skipped, summary)
+    unavailable = [name for name in args.only or [] if name in results
+                   and any(isinstance(r, Exception) and not isinstance(r, runner.JobFailed) for r in results[name])]
+    numbers = draw(args, runnable, results, cache, outputs, notes, skipped, summary)
 
     from figures import claims
-    from pipeline import documents, i18n, registry
-    documents.WARNINGS.clear()
+    from pipeline import registry
     context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device),
                    sections=registry.sections(numbers), constants=constants(), claims=claims.evaluate(numbers))
-    (out / "results.json").write_text(json.dumps({k: v for k, v in context.items() if k != "sections"},
-                                                 indent=1, sort_keys=True, default=str))
-    ok = not failed
+    outputs.write_text("results.json", json.dumps({k: v for k, v in context.items() if k != "sections"},
+                                                  indent=1, sort_keys=True, default=str))
+    ok = not failed and not unavailable
+    page = f"{output_name('page', args.lang)}.md"
     try:
-        render_page(context, out, summary, args.lang)
+        render_page(context, outputs, notes, summary, args.lang)
     except documents.DocumentError as e:
-        print(f"error: {output_name('page', args.lang)}.md: {e}", file=sys.stderr)
-        summary.append(["document", f"{output_name('page', args.lang)}.md (MyST)", "FAILED", "-"])
+        print(f"error: {page}: {e}", file=sys.stderr)
+        summary.append(["document", f"{page} (MyST)", "FAILED", "-"])
+        outputs.written.discard(page)
+        outputs.keep(page)
         ok = False
+    pdfs = []
     if args.no_pdf:
         print("--no-pdf: the PDFs were not built.")
+        for name in outputs.previous:   # not built this time is not "no longer written": the last PDFs stay
+            if name.endswith(".pdf") and "/" not in name or name.startswith("build/"):
+                outputs.keep(name)
     else:
-        ok = compile_documents(context, out, summary, args.lang) and ok
-    if i18n.MISSING:
-        first = min(i18n.MISSING, key=len)
-        documents.WARNINGS.append(f"{len(i18n.MISSING)} text(s) have no translation in {i18n.catalogue_file(REPORT_LANG).relative_to(ROOT)} "
-                                  f"and are shown in Russian, e.g. {first[:80]!r}; see pipeline/i18n.py to update it")
-    for warning in documents.WARNINGS:
+        pdfs = compile_documents(context, outputs, notes, summary, args.lang)
+        ok = ok and len(pdfs) == len(DOCUMENTS)
+    for name in outputs.previous:
+        if name.startswith("build/"):   # LaTeX's work folder: kept for the next latexmk run
+            outputs.keep(name)
+    if notes.missing:
+        first = min(notes.missing, key=len)
+        notes.warn(f"{len(notes.missing)} text(s) have no translation in {i18n_catalogue()} "
+                   f"and are shown in Russian, e.g. {first[:80]!r}; see pipeline/i18n.py to update it")
+    for warning in notes.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    documents.WARNINGS.clear()
+    removed = outputs.remove_stale()
+    outputs.finish()
 
     print()
     print_table(summary, ["stage", "item", "status", "seconds"])
@@ -348,16 +482,25 @@ def build(args, out: Path, cache) -> int:
             print(f"skipped {name}: {reason}")
     for line in failed:
         print(f"error: {line} (the documents were built without it; run the same command again to retry)", file=sys.stderr)
-    built = ", ".join(([] if args.no_pdf else [f"{output_name(name, args.lang)}.pdf" for name, _, _ in DOCUMENTS])
-                      + [f"{output_name('page', args.lang)}.md"] + [f"{documents.figures_folder(lang)}/" for lang in dict.fromkeys([args.lang, REPORT_LANG])])
+    for name in unavailable:
+        print(f"error: {name} was asked for with --only but cannot run here: {skipped.get(name, 'unavailable')}", file=sys.stderr)
+    if removed:
+        print(f"Removed {len(removed)} file(s) an earlier build wrote and this one no longer does: {', '.join(removed[:5])}"
+              + (" …" if len(removed) > 5 else ""))
+    built = ", ".join(pdfs + ([page] if page in outputs.written else [])
+                      + [f"{documents.figures_folder(lang)}/" for lang in dict.fromkeys([args.lang, REPORT_LANG])])
     print(f"\nOutputs in {out}: {built} (total {time.perf_counter() - t_start:.0f} s)")
     if not ok:
         return 1
-    ignored = {stamp, out / ".build.lock"}
-    outputs = [f for f in out.rglob("*") if f.is_file() and "build" not in f.relative_to(out).parts and f not in ignored]
+    deliverables = sorted(n for n in outputs.written if not n.startswith("build/"))
     stamp.write_text(json.dumps({"fingerprint": fingerprint, "summary": summary,
-                                 "outputs": {str(f.relative_to(out)): file_digest(f) for f in outputs}}))
+                                 "outputs": {name: file_digest(out / name) for name in deliverables}}))
     return 0
+
+
+def i18n_catalogue() -> str:
+    from pipeline import i18n
+    return str(i18n.catalogue_file(REPORT_LANG).relative_to(ROOT))
 
 
 def constants() -> dict:

@@ -143,15 +143,18 @@ def _failure(plan, job, error) -> JobFailed:
 
 
 def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, scheduler: str | None = None,
-            force: bool = False, log=print, progress=None) -> dict[str, list]:
+            force=(), log=print, progress=None, data_dir: Path | None = None) -> dict[str, list]:
     """Returns {experiment: [result of job 0, job 1, ...]}; stores every computed job as soon as it finishes.
-    A job that raises gets a JobFailed in its slot (one line logged) and the others still run; a cache that
-    cannot be written keeps the results in memory for this build, with one warning."""
+    `force`: the names of the experiments to recompute although cached (True: all). `data_dir`: the build's
+    --data-dir, handed to the experiments' prepare(). A job that raises gets a JobFailed in its slot (one line
+    logged) and the others still run; a cache that cannot be written keeps the results in memory for this
+    build, with one warning."""
     results = {p.name: [None] * len(p.jobs) for p in plans}
+    force = {p.name for p in plans} if force is True else set(force or ())
     todo = []
     for plan in plans:
         for job in plan.jobs:
-            if job.cached and not force:
+            if job.cached and plan.name not in force:
                 try:
                     entry = cache.load(plan.name, job.key, shape=JOB_ENTRY)
                     results[plan.name][job.index] = entry["result"]
@@ -168,12 +171,13 @@ def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, sche
             job.cached = False
             todo.append((plan, job))
 
-    # an experiment's inputs are fetched once, here, before its jobs fan out (e.g. MNIST, with a progress bar)
+    # an experiment's inputs are fetched once, here, before its jobs fan out (e.g. MNIST, with a progress bar);
+    # prepare() returns the config its jobs run with (e.g. where the data is: not part of the results' key)
+    configs = {}
     for plan in {id(p): p for p, _ in todo}.values():
         prepare = getattr(plan.module, "prepare", None)
         try:
-            if prepare:
-                prepare(plan.config)
+            configs[plan.name] = (prepare(plan.config, data_dir) if prepare else None) or plan.config
         except Unavailable as e:
             log(f"skipping {plan.name}: {e}")
             for job in plan.jobs:
@@ -196,11 +200,11 @@ def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, sche
     if not todo:
         return results
     if scheduler:
-        _on_dask(todo, scheduler, device, finish)
+        _on_dask(todo, configs, scheduler, device, finish)
     elif workers <= 1:
         for plan, job in todo:  # tiny RNNs are latency-bound: one thread beats two fighting over a core
             try:
-                outcome = run_job(plan.name, plan.config, job.spec, device, 1)
+                outcome = run_job(plan.name, configs[plan.name], job.spec, device, 1)
             except Exception as e:
                 outcome = _failure(plan, job, e), 0.0
             finish(plan, job, *outcome)
@@ -208,7 +212,7 @@ def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, sche
         # spawn, not fork: torch's thread pools do not survive a fork
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_exit_with_parent,
                                  initargs=(os.getpid(),)) as pool:
-            pending = {pool.submit(run_job, p.name, p.config, j.spec, device, 1): (p, j) for p, j in todo}
+            pending = {pool.submit(run_job, p.name, configs[p.name], j.spec, device, 1): (p, j) for p, j in todo}
             try:
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -225,12 +229,12 @@ def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, sche
     return results
 
 
-def _on_dask(todo, scheduler, device, finish, retries=2):
+def _on_dask(todo, configs, scheduler, device, finish, retries=2):
     """Runs the jobs on a Dask cluster. A lost worker's jobs are rerun by the scheduler; a job that raises is
     retried `retries` times, then reported; every finished job is stored as it arrives."""
     from dask.distributed import Client, as_completed
     with Client(scheduler, timeout="10s") as client:
-        futures = {client.submit(run_job, p.name, p.config, j.spec, device, 1, pure=False, retries=retries): (p, j)
+        futures = {client.submit(run_job, p.name, configs[p.name], j.spec, device, 1, pure=False, retries=retries): (p, j)
                    for p, j in todo}
         for future in as_completed(futures):
             plan, job = futures[future]
@@ -261,10 +265,11 @@ def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = False, lang: str = i18n.SOURCE) -> dict:
+def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = False, lang: str = i18n.SOURCE,
+         missing: set | None = None) -> dict:
     """figures/NAME.py's draw(...) in the language lang — figures and numbers — reusing the last drawing when
     neither the results nor the presentation code (nor lang's catalogue) changed: a change of plot style or
-    language redraws without retraining."""
+    language redraws without retraining. Texts lang's catalogue lacks are added to `missing`."""
     presentation = plan.experiment.presentation
     catalogue = hashlib.sha256(i18n.catalogue_file(lang).read_bytes()).hexdigest() if lang != i18n.SOURCE else ""
     key = hashlib.sha256(stable_json([[j.key for j in plan.jobs], source_hash(Path(presentation.__file__)),
@@ -283,7 +288,7 @@ def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = F
         pass
     from figures import style
     style.SAVED.clear()
-    with i18n.language(lang):
+    with i18n.language(lang, missing):
         numbers = presentation.draw(plan.config, results, figures)
     drawn = {f.stem for f in style.SAVED}
     if drawn != set(plan.experiment.figures):
