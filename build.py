@@ -320,6 +320,7 @@ def preflight(args, out):
     if args.scheduler:
         try:
             runner.check_scheduler(args.scheduler)
+            runner.check_workers(args.scheduler)
         except runner.SchedulerError as e:
             raise UsageError(str(e)) from None
     return cache

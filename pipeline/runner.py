@@ -234,6 +234,7 @@ def _on_dask(todo, configs, scheduler, device, finish, retries=2):
     retried `retries` times, then reported; every finished job is stored as it arrives."""
     from dask.distributed import Client, as_completed
     with Client(scheduler, timeout="10s") as client:
+        ship_code(client)
         futures = {client.submit(run_job, p.name, configs[p.name], j.spec, device, 1, pure=False, retries=retries): (p, j)
                    for p, j in todo}
         for future in as_completed(futures):
@@ -243,6 +244,47 @@ def _on_dask(todo, configs, scheduler, device, finish, retries=2):
             except Exception as e:
                 outcome = _failure(plan, job, e), 0.0
             finish(plan, job, *outcome)
+
+
+def check_workers(address: str) -> None:
+    """Before any training: the project's code reaches the cluster's workers and they can import it."""
+    from dask.distributed import Client
+    try:
+        client = Client(address, timeout="10s")
+    except Exception as e:
+        raise SchedulerError(f"cannot connect to the Dask scheduler at {address} ({type(e).__name__}: {e})") from None
+    with client:
+        ship_code(client)
+
+
+def project_zip() -> Path:
+    """The project's Python packages (every top-level folder with an __init__.py, but the tests) as one zip,
+    named by its content, so that a Dask worker started anywhere, without this project on its PYTHONPATH,
+    can import the jobs' code."""
+    import tempfile
+    import zipfile
+    packages = sorted(d for d in ROOT.iterdir() if (d / "__init__.py").is_file() and d.name not in ("tests", "benchmarks"))
+    files = sorted(f for d in packages for f in d.rglob("*.py") if "__pycache__" not in f.parts)
+    digest = hashlib.sha256(b"".join(str(f.relative_to(ROOT)).encode() + f.read_bytes() for f in files)).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"rnn_gradients_{digest}.zip"
+    if not path.exists():
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in files:
+                z.writestr(zipfile.ZipInfo(str(f.relative_to(ROOT)), (2026, 1, 1, 0, 0, 0)), f.read_bytes())
+        os.replace(tmp, path)
+    return path
+
+
+def ship_code(client) -> None:
+    """Uploads the project's code to the scheduler and every worker (also those that join later), then checks
+    that a worker can import the jobs' code and torch; raises SchedulerError in one line otherwise."""
+    try:
+        client.upload_file(str(project_zip()))
+        client.run(exec, "import pipeline.runner, torch")
+    except Exception as e:
+        raise SchedulerError(f"the Dask workers cannot import this project's jobs ({type(e).__name__}: {e}); install "
+                             f"requirements.txt (the same torch and dask) in every worker's environment") from None
 
 
 def missing_jobs(results: dict[str, list], kind: type = Exception) -> list[str]:
