@@ -8,6 +8,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -370,7 +371,8 @@ def compile_pdf(tex: Path, out: Path, epoch: int) -> Built:
     cmd = ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
            "-no-shell-escape", "-norc", f"-outdir={build}", tex.name]
     running.write_text(f"{os.getpid()}\n")
-    proc = subprocess.run(cmd, cwd=build, env=env, capture_output=True, text=True, errors="replace")
+    proc = subprocess.run(cmd, cwd=build, env=env, capture_output=True, text=True, errors="replace",
+                          preexec_fn=_die_with_parent)
     running.unlink()   # not in a finally: only a run that ended (well or with an error) clears it
     log_file = build / f"{tex.stem}.log"
     if proc.returncode != 0 or not is_pdf(stamp):
@@ -387,6 +389,16 @@ def compile_pdf(tex: Path, out: Path, epoch: int) -> Built:
         os.replace(tmp, target)  # a reader (or a killed build) never sees half a PDF in out/
     compiled = before is None or stamp.stat().st_mtime_ns != before
     return Built(tex.stem, target, time.perf_counter() - start, compiled)
+
+
+def _die_with_parent():
+    """In the LaTeX child: a killed build takes its latexmk along (Linux), so no orphan writes into build/
+    while the next build starts that document afresh."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def check_writable(folder: Path, size: int = 1 << 20) -> None:

@@ -223,7 +223,9 @@ def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, sche
                         except Exception as e:
                             outcome = _failure(plan, job, e), 0.0
                         finish(plan, job, *outcome)
-            except BaseException:
+            except BaseException:   # Ctrl-C, SIGTERM (build.py raises on it): stop the workers now, not after their jobs
+                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                    process.terminate()
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
     return results
