@@ -206,3 +206,12 @@ def test_sigterm_stops_the_workers_without_leaked_semaphore_noise(tmp_path):
     assert proc.returncode == 143, err
     assert "leaked" not in err and "Traceback" not in err, err
     assert err.strip().splitlines()[-1].startswith("Terminated: every job that finished is cached")
+
+
+def test_an_undefined_template_variable_names_the_file_and_line(tmp_path, monkeypatch):
+    from pipeline import documents
+    (tmp_path / "main.tex").write_text("a\n\\BLOCK{include 'part.tex'}\n")
+    (tmp_path / "part.tex").write_text("b\nc\n\\VAR{exp.nowhere}\n")
+    monkeypatch.setattr(documents, "TEMPLATES", tmp_path)
+    with pytest.raises(documents.DocumentError, match=rf"template {tmp_path / 'part.tex'}:3: .*nowhere"):
+        documents.render("main.tex", {"exp": {}})
