@@ -1,10 +1,9 @@
 """Runs the experiments and builds the lecture materials: python build.py [--profile default] ...
 
-Stages, in main() order: parse → plan → run (experiments/, cached by content) → draw (figures/: figures and
-numbers) → render (templates/ → page.md and .tex) → compile (XeLaTeX → PDFs) → summary.
+Stages, in main() order: parse → plan → run (experiments/, cached by content) → draw (analysis/: numbers;
+figures/: figures) → render (templates/ → page.md and .tex) → compile (XeLaTeX → PDFs) → summary.
 """
 import argparse
-import errno
 import hashlib
 import json
 import os
@@ -13,9 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.i18n import LANGUAGES, SOURCE
+from i18n import LANGUAGES, SOURCE
+from pipeline.guard import ClosedPipeSafe, Terminated, UsageError, check_data_dir, check_out, disk_error, terminate
 from pipeline.outputs import OutputError
-from pipeline.registry import NAMES, PROFILES
+from pipeline.registry import EXPERIMENTS, NAMES, PROFILES
 
 ROOT = Path(__file__).resolve().parent
 DOCUMENTS = [("deck", "deck.tex", {}), ("deck-notes", "deck.tex", {"notes": True}), ("exercise", "exercise.tex", {"solutions": True}),
@@ -57,22 +57,34 @@ def parse_args(argv):
     p.add_argument("--data-dir", type=Path, metavar="DIR", help="folder with the four MNIST IDX files (.gz or raw)")
     p.add_argument("--no-pdf", action="store_true", help="stop after figures, tables and the MyST page (no TeX needed)")
     p.add_argument("--force", action="store_true", help="ignore the cache: recompute every experiment and rebuild every document")
+    p.add_argument("--ship", action="store_true",
+                   help="after the build, write its compute results into results/PROFILE/ (with a manifest) so that "
+                        "others build the documents without training (see README, Shipped results)")
+    p.add_argument("--verify", type=int, nargs="?", const=3, metavar="N",
+                   help="re-run N shipped jobs of --profile (default 3, cheap ones at random; with --only: those "
+                        "experiments' jobs) and report their deviation from the shipped numbers, then exit")
+    p.add_argument("--shipped", type=Path, default=ROOT / "results", metavar="DIR",
+                   help="folder of shipped results, one subfolder per profile. Default: results/")
     args = p.parse_args(argv)
     unknown = [n for n in args.only or [] if n not in NAMES]
     if unknown:
         p.error(f"unknown experiment {', '.join(map(repr, unknown))}; known: {', '.join(NAMES)}")
     if args.jobs is not None and args.jobs < 1:
         p.error("--jobs must be at least 1")
+    if args.verify is not None and args.verify < 1:
+        p.error("--verify N needs N of at least 1")
+    if args.verify is not None and (args.ship or args.list):
+        p.error("--verify cannot be combined with --ship or --list")
     return args
 
 
 def inputs_fingerprint(args) -> str:
     """Everything a build's outputs depend on, hashed without importing torch (a no-op rebuild stays fast):
     the project's code and templates, the flags, torch's version, the commit, a GPU, and the data found."""
-    from experiments.mnist import locate
+    from rnn.data import locate
     from pipeline.cache import torch_version
     h = hashlib.sha256()
-    for folder in ("experiments", "figures", "pipeline", "templates", "locale"):
+    for folder in ("rnn", "experiments", "analysis", "figures", "i18n", "pipeline", "templates", "locale"):
         for file in sorted((ROOT / folder).rglob("*")):
             if file.is_file() and "__pycache__" not in file.parts:
                 h.update(str(file.relative_to(ROOT)).encode() + file.read_bytes())
@@ -85,6 +97,12 @@ def inputs_fingerprint(args) -> str:
 
 
 def git_commit() -> str:
+    import subprocess
+    try:   # git itself first: .git is a file in a worktree or a submodule
+        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=10", "HEAD"], capture_output=True,
+                              text=True, timeout=5, check=True).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        pass
     head = ROOT / ".git" / "HEAD"
     try:
         ref = head.read_text().strip()
@@ -142,9 +160,19 @@ def plan(args, cache):
 def list_plans(args, device, plans):
     def cpu(seconds):
         return "< 1 min" if seconds is None or seconds < 60 else f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
-    rows = [[p.name, f"{sum(j.cached for j in p.jobs)}/{len(p.jobs)}", cpu(p.estimate), p.budget] for p in plans]
+    from pipeline import shipped
+    try:
+        ships = shipped.status(plans, args.shipped / args.profile)
+    except shipped.ShippedError as e:
+        print(f"warning: {e}", file=sys.stderr)
+        ships = {}
+    def shipped_cell(name):
+        current, stale = ships.get(name, (0, 0))
+        return f"{current}" + (f" ({stale} stale)" if stale else "")
+    rows = [[p.name, f"{sum(j.cached for j in p.jobs)}/{len(p.jobs)}"] + ([shipped_cell(p.name)] if ships else [])
+            + [cpu(p.estimate), p.budget] for p in plans]
     print(f"Experiments under profile {args.profile!r} on {device} (cache: {args.cache}):")
-    print_table(rows, ["experiment", "cached jobs", "est. CPU", "budget"])
+    print_table(rows, ["experiment", "cached jobs"] + (["shipped jobs"] if ships else []) + ["est. CPU", "budget"])
     total = sum(p.estimate or 0 for p in plans)
     print(f"Estimated CPU time of the whole profile: {cpu(total)} (about {cpu(total / min(2, runner_workers()))} "
           f"of wall time on {min(2, runner_workers())} cores); the estimates are rough (one thread per job, no other load).")
@@ -155,7 +183,7 @@ def runner_workers() -> int:
     return runner.default_workers()
 
 
-def run(args, plans, cache, device, summary):
+def run(args, plans, cache, device, summary, shipped=frozenset()):
     """Computes what is not cached; experiments outside --only are used only when fully cached (and --force
     recomputes only the experiments asked for)."""
     from tqdm import tqdm
@@ -172,6 +200,8 @@ def run(args, plans, cache, device, summary):
     for p in runnable:
         computed = [j for j in p.jobs if not j.cached]
         status = "computed" if len(computed) == len(p.jobs) else "cached" if not computed else f"{len(computed)}/{len(p.jobs)} computed"
+        if not computed and all((p.name, j.index) in shipped for j in p.jobs):
+            status = "shipped"
         if any(isinstance(r, runner.JobFailed) for r in results[p.name]):
             status = "FAILED"
         elif any(isinstance(r, Exception) for r in results[p.name]):
@@ -181,8 +211,9 @@ def run(args, plans, cache, device, summary):
 
 
 def draw(args, runnable, results, cache, outputs, notes, skipped, summary) -> dict:
-    """figures/NAME.py for every experiment with results: figures in out/figures (out/figures-en, ...), one
-    folder per language the documents need, and the numbers for the documents (the same in every language)."""
+    """analysis/NAME.py and figures/NAME.py for every experiment with results: figures in out/figures
+    (out/figures-en, ...), one folder per language the documents need, and the numbers for the documents (the
+    same in every language)."""
     from pipeline import documents, runner
     numbers, out = {}, outputs.out
     for lang in dict.fromkeys([args.lang, REPORT_LANG]):
@@ -208,7 +239,8 @@ def draw(args, runnable, results, cache, outputs, notes, skipped, summary) -> di
 def render_page(context, outputs, notes, summary, lang):
     """The MyST page (page.md, page-en.md, ...) and the PNGs it shows (only those: images an earlier build
     copied and this page no longer shows are removed with the other stale outputs)."""
-    from pipeline import documents, i18n
+    import i18n
+    from pipeline import documents
     t0, name = time.perf_counter(), output_name("page", lang) + ".md"
     with i18n.language(lang, notes.missing):
         page, used = documents.render_page("page.md", context, notes)
@@ -222,7 +254,8 @@ def render_page(context, outputs, notes, summary, lang):
 def compile_documents(context, outputs, notes, summary, lang) -> list[str]:
     """Every PDF, each on its own: one that fails is reported and the others are still built. Returns the
     names of the PDFs built (all of them when nothing failed)."""
-    from pipeline import documents, i18n
+    import i18n
+    from pipeline import documents
     out, built_pdfs = outputs.out, []
     if missing := documents.tex_available():
         print(f"error: cannot build the PDFs: {', '.join(missing)} not found. The experiments, figures and page.md are in {out}.\n"
@@ -250,58 +283,77 @@ def compile_documents(context, outputs, notes, summary, lang) -> list[str]:
     return built_pdfs
 
 
-def check_out(out: Path):
-    """Raises UsageError unless out is (or can be made) a folder this build can write to and may own."""
-    from pipeline import outputs
-    if why := outputs.refusal(out, ROOT):
-        raise UsageError(why)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file, not a folder; pass --out with a folder path")
+def adopt_shipped(args, plans, cache):
+    """Takes the jobs shipped in results/PROFILE/ (like cache hits), lists the stale ones, which are recomputed."""
+    from pipeline import shipped
+    force = {p.name for p in plans} if args.force and not args.only else set(args.only or []) if args.force else set()
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".probe-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as e:
-        raise UsageError(f"cannot write to --out {out} ({e.strerror or e}); make it writable or pass another --out") from None
+        adopted = shipped.adopt(plans, cache, args.shipped / args.profile, force_names=force,
+                                log=lambda line: print(line, file=sys.stderr))
+    except shipped.ShippedError as e:
+        print(f"warning: {e}; computing without it", file=sys.stderr)
+        return shipped.Adopted()
+    by_experiment = {}
+    for name, index, why in adopted.stale:
+        by_experiment.setdefault((name, why), []).append(index)
+    for (name, why), indices in by_experiment.items():
+        print(f"stale: {len(indices)} shipped job(s) of {name} ({why}): recomputing job(s) "
+              f"{', '.join(map(str, indices[:12]))}{' …' if len(indices) > 12 else ''}", file=sys.stderr)
+    if adopted.used:
+        print(f"Using {len(adopted.used)} shipped job(s) from {args.shipped / args.profile} (no training for them).")
+    return adopted
 
 
-def check_data_dir(data_dir: Path | None):
-    """--data-dir must be an existing folder: a typo is not silently created (nor MNIST downloaded into it)."""
-    if data_dir is None:
-        return
-    if not data_dir.exists():
-        raise UsageError(f"--data-dir {data_dir} does not exist; pass the folder that holds the four MNIST files "
-                         f"(or leave --data-dir out to use the default places)")
-    if not data_dir.is_dir():
-        raise UsageError(f"--data-dir {data_dir} is a file, not a folder; pass the folder that holds the four MNIST files")
+def verify(args, cache) -> int:
+    """Re-runs shipped jobs in a scratch cache and compares their numbers with the shipped ones."""
+    import tempfile
 
-
-def planned_outputs(args, out: Path) -> set[str]:
-    """Every file name this build may write into out (relative to it): the ones an earlier build must own."""
-    from pipeline import documents, registry
-    figures = [f for e in registry.EXPERIMENTS for f in e.figures]
-    names = {"results.json", f"{output_name('page', args.lang)}.md"}
-    for lang in dict.fromkeys([args.lang, REPORT_LANG]):
-        names |= {f"{documents.figures_folder(lang)}/{f}.{ext}" for f in figures for ext in ("pdf", "png")}
-    names |= {f"images/{documents.image_folder(args.lang)}/{f}.png" for f in figures}
-    if not args.no_pdf:
-        for document, _, _ in DOCUMENTS:
-            name = output_name(document, args.lang)
-            names |= {f"{name}.pdf", f"build/{name}.tex"}
-            # LaTeX's own files of a document are ours when its .tex is; a link among them is refused all the same
-            names |= {f"build/{f.name}" for f in (out / "build").glob(f"{name}.*") if f.is_symlink()}
-    return names
-
-
-class UsageError(Exception):
-    """Something the user asked for cannot work: one line, exit 2, before any work starts."""
+    from pipeline import runner, shipped
+    from pipeline.cache import JOB_ENTRY, Cache
+    folder = args.shipped / args.profile
+    device, plans = plan(args, cache)
+    try:
+        chosen = shipped.choose_for_verify(plans, folder, args.verify, names=args.only or ())
+    except shipped.ShippedError as e:
+        raise UsageError(str(e)) from None
+    print(f"Re-running {len(chosen)} shipped job(s) of {args.profile} from {folder}:")
+    with tempfile.TemporaryDirectory(prefix="verify-") as scratch:
+        scratch_cache = Cache(Path(scratch))
+        subset, origin = {}, {j.key: j.index for _, j in chosen}   # the trial numbers its jobs 0, 1, …
+        for p, j in chosen:
+            subset.setdefault(id(p), (p, []))[1].append(j)
+        trial = [runner.Plan(p.experiment, p.config, [runner.Job(j.experiment, i, j.spec, j.key, j.code)
+                                                      for i, j in enumerate(js)]) for p, js in subset.values()]
+        workers = args.jobs or min(runner.default_workers(), len(chosen))
+        results = runner.execute(trial, scratch_cache, device, workers=workers, scheduler=args.scheduler, force=True,
+                                 log=lambda line: print(line, file=sys.stderr),
+                                 data_dir=args.data_dir.resolve() if args.data_dir else None)
+    rows, ok = [], True
+    for t in trial:
+        for j, result in zip(t.jobs, results[t.name]):
+            original = Cache(folder).load(t.name, j.key, shape=JOB_ENTRY)
+            if isinstance(result, Exception):
+                rows.append([t.name, str(origin[j.key]), f"{original['seconds']:.1f}", "-", "-", "-", f"FAILED: {result}"])
+                ok = False
+                continue
+            abs_dev, rel_dev, mismatched = shipped.deviation(original["result"], result)
+            same = shipped.within_tolerance(abs_dev, rel_dev, mismatched)
+            ok = ok and same
+            rows.append([t.name, str(origin[j.key]), f"{original['seconds']:.1f}", f"{j.seconds:.1f}", f"{abs_dev:.3g}",
+                         f"{rel_dev:.3g}", "identical" if abs_dev == 0 and not mismatched else "within tolerance"
+                         if same else "DEVIATES" + (f" ({mismatched[0]})" if mismatched else "")])
+    print_table(rows, ["experiment", "job", "shipped s", "now s", "max |Δ|", "max |Δ|/|x|", "result"])
+    print(f"tolerance: |Δ| ≤ {shipped.ABS_TOL:g} or |Δ|/|x| ≤ {shipped.REL_TOL:g} (bit-identical expected on the same "
+          f"CPU model and torch; shipped on {', '.join(shipped.load_manifest(folder)['machines'])}, this is "
+          f"{shipped.cpu_name()})")
+    return 0 if ok else 1
 
 
 def preflight(args, out):
     """What can be checked before any training: --data-dir, the catalogues, --out, --cache, --scheduler.
     Returns the Cache."""
-    from pipeline import i18n, runner
+    import i18n
+    from pipeline import runner
     from pipeline.cache import Cache, CacheError
     cache = Cache(args.cache)
     if args.list:
@@ -312,7 +364,7 @@ def preflight(args, out):
             i18n.check_catalogue(lang)
     except i18n.CatalogueError as e:
         raise UsageError(f"{e}; fix the catalogue (see README: Languages)") from None
-    check_out(out)
+    check_out(out, ROOT)
     try:
         cache.check_writable()
     except CacheError as e:
@@ -326,58 +378,11 @@ def preflight(args, out):
     return cache
 
 
-class Terminated(Exception):
-    """SIGTERM: unwinds like Ctrl-C, so that worker processes and their semaphores are released cleanly."""
-
-
-def _terminate(signum, frame):
-    raise Terminated()
-
-
-class ClosedPipeSafe:
-    """stdout/stderr that a reader going away (`build.py | head -1`) cannot break: as `git log | head` does,
-    the build goes on silently, finishes its work and writes its stamp."""
-
-    def __init__(self, stream):
-        self.stream = stream
-
-    def write(self, text):
-        try:
-            return self.stream.write(text)
-        except BrokenPipeError:
-            self._closed()
-            return len(text)
-
-    def flush(self):
-        try:
-            self.stream.flush()
-        except BrokenPipeError:
-            self._closed()
-
-    def _closed(self):
-        devnull = os.open(os.devnull, os.O_WRONLY)   # later writes (and the final flush at exit) go nowhere
-        os.dup2(devnull, self.stream.fileno())
-        os.close(devnull)
-
-    def __getattr__(self, name):
-        return getattr(self.stream, name)
-
-
-def disk_error(e: OSError) -> str:
-    """One line for a write that failed: the file, why, what to do."""
-    where = f" {e.filename}" if e.filename else ""
-    if e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"cannot write{where}: {e.strerror}; free some space there or pass another --out (every finished job is cached)"
-    if e.errno in (errno.ENOENT, errno.ESTALE, errno.EIO, errno.EROFS):
-        return f"cannot write{where}: {e.strerror} (did the output folder or its disk go away?); pass a usable --out and run again"
-    return f"cannot write{where}: {e.strerror or e}"
-
-
 def main(argv=None) -> int:
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = ClosedPipeSafe(sys.stdout), ClosedPipeSafe(sys.stderr)
     try:
-        previous = signal.signal(signal.SIGTERM, _terminate)
+        previous = signal.signal(signal.SIGTERM, terminate)
     except ValueError:   # not the main thread (build.main called from a thread): no handler
         previous = None
     try:
@@ -399,10 +404,14 @@ def _main(argv) -> int:
             device, plans = plan(args, cache)
             list_plans(args, device, plans)
             return 0
+        if args.verify is not None:
+            return verify(args, cache)
         from pipeline import lock, outputs
         with lock.exclusive(out, log=lambda line: print(line, file=sys.stderr, flush=True)):
             owned = outputs.Outputs(out, args.lang)
-            owned.check(planned_outputs(args, out))
+            owned.check(owned.planned(page=f"{output_name('page', args.lang)}.md", figures=[f for e in EXPERIMENTS for f in e.figures],
+                                      documents=[] if args.no_pdf else [output_name(d, args.lang) for d, _, _ in DOCUMENTS],
+                                      report_lang=REPORT_LANG))
             return build(args, out, cache, owned)
     except (UsageError, OutputError) as e:
         print(f"build.py: error: {e}", file=sys.stderr)
@@ -432,19 +441,20 @@ def build(args, out: Path, cache, outputs) -> int:
     from pipeline import documents, runner
     notes = documents.Notes()   # this build's warnings and untranslated texts
     device, plans = plan(args, cache)
+    adopted = adopt_shipped(args, plans, cache)
     summary, t_start = [], time.perf_counter()
-    runnable, results, skipped = run(args, plans, cache, device, summary)
+    runnable, results, skipped = run(args, plans, cache, device, summary, shipped=set(adopted.used))
     failed = [str(r) for rs in results.values() for r in rs if isinstance(r, runner.JobFailed)]  # one line each
     unavailable = [name for name in args.only or [] if name in results
                    and any(isinstance(r, Exception) and not isinstance(r, runner.JobFailed) for r in results[name])]
     numbers = draw(args, runnable, results, cache, outputs, notes, skipped, summary)
 
-    from figures import claims
+    from analysis import claims, results as results_json
     from pipeline import registry
     context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device),
+                   shipped=adopted.provenance(),
                    sections=registry.sections(numbers), constants=constants(), claims=claims.evaluate(numbers))
-    outputs.write_text("results.json", json.dumps({k: v for k, v in context.items() if k != "sections"},
-                                                  indent=1, sort_keys=True, default=str))
+    outputs.write_text("results.json", results_json.dumps({k: v for k, v in context.items() if k != "sections"}))
     ok = not failed and not unavailable
     page = f"{output_name('page', args.lang)}.md"
     try:
@@ -470,7 +480,7 @@ def build(args, out: Path, cache, outputs) -> int:
     if notes.missing:
         first = min(notes.missing, key=len)
         notes.warn(f"{len(notes.missing)} text(s) have no translation in {i18n_catalogue()} "
-                   f"and are shown in Russian, e.g. {first[:80]!r}; see pipeline/i18n.py to update it")
+                   f"and are shown in Russian, e.g. {first[:80]!r}; see i18n/__init__.py to update it")
     for warning in notes.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     removed = outputs.remove_stale()
@@ -493,6 +503,10 @@ def build(args, out: Path, cache, outputs) -> int:
     print(f"\nOutputs in {out}: {built} (total {time.perf_counter() - t_start:.0f} s)")
     if not ok:
         return 1
+    if args.ship:
+        from pipeline import shipped
+        shipped.ship([p for p in plans if p in runnable], cache, args.shipped / args.profile, args.profile, device,
+                     git_commit())
     deliverables = sorted(n for n in outputs.written if not n.startswith("build/"))
     stamp.write_text(json.dumps({"fingerprint": fingerprint, "summary": summary,
                                  "outputs": {name: file_digest(out / name) for name in deliverables}}))
@@ -500,14 +514,14 @@ def build(args, out: Path, cache, outputs) -> int:
 
 
 def i18n_catalogue() -> str:
-    from pipeline import i18n
+    import i18n
     return str(i18n.catalogue_file(REPORT_LANG).relative_to(ROOT))
 
 
 def constants() -> dict:
     """Recipe constants the documents state (the experiments' own values, never retyped in a template)."""
-    from experiments import models
-    from figures import claims, problems   # problems: the exercise's givens and computed answers
+    from analysis import claims, problems   # problems: the exercise's givens and computed answers
+    from rnn import models
     return dict(le_in_std=models.IN_STD, le_relu_in_std=models.IRNN_IN_STD, le_clip=models.LE_CLIP,
                 problems=problems.numbers(), pascanu_shortest=claims.PASCANU_SHORTEST, le_shortest=claims.LE_SHORTEST)
 

@@ -1,4 +1,4 @@
-"""Speed of one training step: experiments.engine vs plain torch.nn, side by side in one run.
+"""Speed of one training step: rnn.engine vs plain torch.nn, side by side in one run.
 
     python benchmarks/trainer.py [--quick] [--device cpu|cuda] [--threads N]
 
@@ -16,8 +16,9 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from experiments import engine  # noqa: E402
-from experiments.engine import Ensemble, Member, set_flush_denormal  # noqa: E402
+import rnn  # noqa: E402
+from rnn import engine  # noqa: E402
+from rnn.engine import Ensemble, Member  # noqa: E402
 
 
 def sync(device):
@@ -70,7 +71,7 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     args = ap.parse_args()
-    set_flush_denormal()
+    rnn.setup_torch(None)   # flush-to-zero; --threads below
     if args.threads:
         torch.set_num_threads(args.threads)
     dev = torch.device(args.device)

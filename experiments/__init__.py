@@ -3,8 +3,9 @@
     run(config, spec, device) -> dict    pure: the same inputs give the same results
     budget(config) -> str                one line saying what the profile affords
     prepare(config, data_dir) -> config  fetch inputs once before the jobs fan out; the config the jobs run with (optional)
-plus the shared parts (engine, tasks, models, mnist). Nothing here draws: figures/ turns results into
-figures and numbers, and pipeline/registry.py declares the experiments."""
+They train with the RNN library in rnn/ and import nothing else of the project. Nothing here draws:
+analysis/NAME.py turns results into numbers, figures/NAME.py into figures, and pipeline/registry.py declares
+the experiments."""
 
 
 class Unavailable(Exception):

@@ -5,7 +5,7 @@ the sequence and one in the second; the target, read at the last step, is the su
 (`tasks.adding_le`). Always predicting 1 gives MSE Var(a + b) = 1/6: the plateau a net sits on while it
 has not found the markers.
 
-Five models, the same everywhere in the Le et al. experiments (experiments.models.LE_MODELS): the IRNN (ReLU, W = I,
+Five models, the same everywhere in the Le et al. experiments (rnn.models.LE_MODELS): the IRNN (ReLU, W = I,
 bias 0), RNN + ReLU with Gaussian W, RNN + tanh with Gaussian W, RNN + tanh with orthogonal W, and an
 LSTM with forget-gate bias 1. Gradient-norm clipping is on for all of them; optimiser Adam.
 One job per (model, T): an ensemble whose members are the seeds (members of an ensemble share a cell).
@@ -13,11 +13,11 @@ The paper's hidden size, learning rates and update counts could not be checked; 
 """
 import numpy as np
 
-from experiments.engine import fit
-from experiments.models import LE_LR, LE_MODELS, le_ensemble, step_seconds, le_member, model_seeds
-from experiments.tasks import TASKS, adding_le, test_set
+from rnn.fit import fit
+from rnn.models import LE_LR, LE_MODELS, le_ensemble, step_seconds, le_member, model_seeds
+from rnn.tasks import TASKS, adding_le, test_set
 
-LR = LE_LR   # per model (experiments.models)
+LR = LE_LR   # per model (rnn.models)
 PROFILES = {
     "smoke":   dict(lengths=[30], n_hidden=32, seeds=1, updates=60, batch=16, eval_every=20, n_test=200,
                     lr=LR, irnn_lrs=[3e-4, 1e-3]),

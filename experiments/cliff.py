@@ -11,7 +11,7 @@ that the wall is in view.
 import numpy as np
 import torch
 
-from experiments.engine import clip_by_global_norm
+from rnn.optim import clip_by_global_norm
 
 PROFILES = {
     "smoke":   dict(grid=80, descent_steps=120),

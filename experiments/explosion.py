@@ -11,9 +11,10 @@ overflows to NaN within a few steps and clipped SGD does not.
 """
 import numpy as np
 
-from experiments.engine import Ensemble, Member, fit
-from experiments.models import step_seconds, BATCH, LR, TASK_TITLES, sampler, train_one_seed, wrong_fraction
-from experiments.tasks import TASKS, test_set
+from rnn.engine import Ensemble, Member
+from rnn.fit import fit
+from rnn.models import step_seconds, BATCH, LR, TASK_TITLES, sampler, train_one_seed, wrong_fraction
+from rnn.tasks import TASKS, test_set
 
 PROFILES = {
     "smoke":   dict(task="temporal_order", length=15, init="smart tanh", seeds=2, updates=60, eval_every=20,

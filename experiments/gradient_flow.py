@@ -1,6 +1,6 @@
 """Experiment: how the error signal flows back in time early in training (Le et al. 2015's argument).
 
-For each of the five models of experiments.models we train on the adding problem (length T) and record,
+For each of the five models of rnn.models we train on the adding problem (length T) and record,
 at a few points early in training, ‖∂E/∂h_k‖ for every step k (mean over the batch): E is the loss read at
 the last step, so ∂E/∂h_k is what reaches step k after T − k Jacobians. A marker sits in the first half of
 the sequence: a model whose ‖∂E/∂h_k‖ dies out before k = T/2 cannot learn where the markers are.
@@ -8,9 +8,9 @@ One job per model; the seeds of a model are the members of one ensemble.
 """
 import numpy as np
 
-from experiments.models import LE_LR, LE_MODELS, le_ensemble, step_seconds, le_member, model_seeds
-from experiments.engine import fit
-from experiments.tasks import adding_le, test_set
+from rnn.models import LE_LR, LE_MODELS, le_ensemble, step_seconds, le_member, model_seeds
+from rnn.fit import fit
+from rnn.tasks import adding_le, test_set
 
 # lengths: a short one and the paper's shortest; the Le et al. learning rates of every experiment (models.LE_LR)
 PROFILES = {

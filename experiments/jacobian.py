@@ -8,7 +8,7 @@ The singular values of the product at the longest distance show why the norm col
 import numpy as np
 import torch
 
-from experiments.engine import init_recurrent
+from rnn.init import init_recurrent
 
 PROFILES = {
     "smoke":   dict(n_hidden=100, steps=100, n_in=10, seeds=3),

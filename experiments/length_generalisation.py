@@ -10,8 +10,8 @@ scored on fresh test sets of lengths up to many times the longest it was trained
 import numpy as np
 import torch
 
-from experiments.models import step_seconds, BATCH, TASK_TITLES, make_ensemble, wrong_fraction
-from experiments.tasks import TASKS
+from rnn.models import step_seconds, BATCH, TASK_TITLES, make_ensemble, wrong_fraction
+from rnn.tasks import TASKS
 
 PROFILES = {
     "smoke":   dict(min_length=10, max_length=16, seeds=1, updates=40, eval_lengths=[10, 15, 30], test_n=200),

@@ -9,14 +9,14 @@ compared on the same draws). A run succeeds when fewer than 1% of fresh test seq
 
 The paper trains up to 5M updates on lengths 50–200. A CPU budget of minutes reaches only short lengths:
 `default` sweeps the Fig. 7 task (temporal order) at lengths well below the paper's and says so.
-The shared pieces (inits, methods, ensembles, evaluation) live in experiments/models.py.
+The shared pieces (inits, methods, ensembles, evaluation) live in rnn/models.py.
 """
 import numpy as np
 
-from experiments.engine import fit
-from experiments.models import (BATCH, CHECK_EVERY, INITS, TASK_TITLES, by_omega_form, make_ensemble, metric,
+from rnn.fit import fit
+from rnn.models import (BATCH, CHECK_EVERY, INITS, TASK_TITLES, by_omega_form, make_ensemble, metric,
                                sampler, step_seconds, success_check, wrong_fraction)
-from experiments.tasks import TASKS, success, test_set
+from rnn.tasks import TASKS, success, test_set
 
 ALL_METHODS = ["MSGD", "MSGD-C", "MSGD-CR", "MSGD-CR (text)"]
 OTHER_TASKS = ["temporal_order_3bit", "adding", "multiplication", "random_permutation", "noiseless_memorization_authors"]

@@ -2,7 +2,7 @@
 
 Each 28×28 image is read one pixel a step, 784 steps, and classified from the last hidden state. Permuted
 MNIST reads the pixels in one fixed random order (mnist.fixed_permutation, seed recorded in the results),
-which puts dependencies hundreds of steps apart. The five models of experiments.models (IRNN, ReLU and tanh
+which puts dependencies hundreds of steps apart. The five models of rnn.models (IRNN, ReLU and tanh
 with Gaussian W, tanh with orthogonal W, LSTM), clipping on for all, Adam.
 
 Budgets keep the 784 steps (the sequence length is what the claim is about) and cut the number of training
@@ -13,9 +13,9 @@ Without MNIST on disk (or --data-dir), run() raises experiments.Unavailable and 
 import numpy as np
 
 from experiments import Unavailable
-from experiments.models import LE_MODELS, le_ensemble, step_seconds, le_member, model_seeds
-from experiments.engine import fit
-from experiments.mnist import PERMUTATION_SEED, MnistUnavailable, fixed_permutation, load_mnist, pixel_sequences
+from rnn.models import LE_MODELS, le_ensemble, step_seconds, le_member, model_seeds
+from rnn.fit import fit
+from rnn.data import PERMUTATION_SEED, MnistUnavailable, fixed_permutation, load_mnist, pixel_sequences
 
 PROFILES = {
     "smoke":   dict(models=["irnn", "tanh_gauss"], datasets=["mnist"], n_train=256, n_test=200, epochs=1, batch=32,

@@ -13,9 +13,9 @@ import time
 
 import numpy as np
 
-from experiments.engine import fit
-from experiments.models import step_seconds, BATCH, TASK_TITLES, make_ensemble, metric, sampler, wrong_fraction
-from experiments.tasks import TASKS, test_set
+from rnn.fit import fit
+from rnn.models import step_seconds, BATCH, TASK_TITLES, make_ensemble, metric, sampler, wrong_fraction
+from rnn.tasks import TASKS, test_set
 
 PROFILES = {
     "smoke":   dict(length=20, windows=[5, 12, None], seeds=1, updates=40, eval_every=20, monitor_n=100,

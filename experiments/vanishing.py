@@ -10,8 +10,8 @@ early steps (the ratio ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ falls by orders of 
 """
 import numpy as np
 
-from experiments import models
-from experiments.models import step_seconds, TASK_TITLES, train_one_seed, wrong_fraction
+from rnn import models
+from rnn.models import step_seconds, TASK_TITLES, train_one_seed, wrong_fraction
 
 PROFILES = {
     "smoke":   dict(task="temporal_order", length=20, init="smart tanh", seeds=1, updates=40, record_every=10,

@@ -1,14 +1,12 @@
-"""Figures and numbers of experiments.cliff: the error surface with its wall, and descent with and without clipping."""
+"""Figures of experiments.cliff: the error surface with its wall, and descent with and without clipping
+(the numbers: analysis/cliff.py)."""
 import numpy as np
-
-from experiments.cliff import B_RANGE, CLIP, LEARNING_RATE, STARTS, STEPS, W_RANGE, budget, error_and_gradient
 from matplotlib.lines import Line2D
 
+from experiments.cliff import B_RANGE, CLIP, W_RANGE, error_and_gradient
 from figures.style import _, CHANCE, CLIP as CLIP_COLOUR, FULL, NO_CLIP, legend_top, plt, save
 
 CLIP_AT = CLIP
-
-SOLVED = 0.01  # a path "reaches the valley" when its final E is below this (the minimum E = 0 lies on the wall)
 
 
 def _in_view(path):
@@ -18,7 +16,8 @@ def _in_view(path):
     return path[: max(stop, 1)]
 
 
-def draw(config, results, figures):
+def draw(config, results, figures) -> list:
+    saved = []
     r = results[0]
     w, b, E, G = r["w"], r["b"], r["error"], r["grad_norm"]
 
@@ -50,7 +49,7 @@ def draw(config, results, figures):
     fig.legend([Line2D([], [], color=NO_CLIP, lw=1.8), Line2D([], [], color=CLIP_COLOUR, marker="o", ls="", ms=3)],
                [_("без клиппинга"), _("клиппинг")], loc="upper center", ncol=2, bbox_to_anchor=(0.5, 1.0),
                handlelength=1.2, columnspacing=1.0)
-    save(fig, figures, "cliff_surface")
+    saved += save(fig, figures, "cliff_surface")
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=FULL)
     mesh = ax1.pcolormesh(b, w, np.log10(G + 1e-30), cmap="magma", shading="auto", vmin=-8, rasterized=True)
@@ -76,21 +75,5 @@ def draw(config, results, figures):
     ax2.set_xlabel(_("шаг градиентного спуска"))
     ax2.set_title(_("$\\|\\nabla E\\|$ вдоль путей"))
     legend_top(fig, *ax2.get_legend_handles_labels(), ncol=3)
-    save(fig, figures, "cliff_map")
-
-    plain_jumps = [float(np.max(np.linalg.norm(np.diff(p["plain"]["path"], axis=0), axis=1))) for p in r["paths"]]
-    clipped_jumps = [float(np.max(np.linalg.norm(np.diff(p["clipped"]["path"], axis=0), axis=1))) for p in r["paths"]]
-    final = lambda kind: [float(p[kind]["error"][-1]) for p in r["paths"]]  # noqa: E731
-    return {
-        "grid": config["grid"], "steps": STEPS, "lr": LEARNING_RATE, "clip": CLIP, "starts": len(STARTS),
-        "descent_steps": config["descent_steps"], "budget": budget(config),
-        "w_range": list(W_RANGE), "b_range": list(B_RANGE),
-        "max_grad": float(G.max()), "median_grad": float(np.median(G)),
-        "plateau_error": float(E[0, 0]), "min_error": float(E.min()),
-        "max_plain_jump": max(plain_jumps), "max_clipped_jump": max(clipped_jumps),
-        "max_plain_grad": max(float(p["plain"]["grad_norm"].max()) for p in r["paths"]),
-        "final_plain": final("plain"), "final_clipped": final("clipped"),
-        "solved_threshold": SOLVED,
-        "plain_solved": sum(e < SOLVED for e in final("plain")), "clipped_solved": sum(e < SOLVED for e in final("clipped")),
-        "plain_final_median": float(np.median(final("plain"))), "clipped_final_median": float(np.median(final("clipped"))),
-    }
+    saved += save(fig, figures, "cliff_map")
+    return saved

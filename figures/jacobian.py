@@ -1,7 +1,8 @@
-"""Figures and numbers of experiments.jacobian: the Jacobian products against their bound, and their spectra."""
+"""Figures of experiments.jacobian: the Jacobian products against their bound, and their spectra (the numbers:
+analysis/jacobian.py)."""
 import numpy as np
 
-from experiments.jacobian import ACTIVATIONS, EXPLODING_RADIUS, GAUSSIAN_TARGETS, budget
+from experiments.jacobian import ACTIVATIONS, GAUSSIAN_TARGETS
 from figures.style import _, ACTIVATION_LABELS, BLUE, ORANGE, SKY, FULL, FULL_W, RED, W_COLOURS, W_LABELS, legend_right, legend_top, plt, save
 
 # γλ₁ from small to large: one sequential scale (blue: vanishing side, red: exploding side)
@@ -25,7 +26,8 @@ def _style_panel(ax, f, first):
         ax.set_ylabel(_("норма произведения"))
 
 
-def draw(config, results, figures):
+def draw(config, results, figures) -> list:
+    saved = []
     by_f = {r["activation"]: r for r in results}
     labels = results[0]["labels"]
     T = config["steps"]
@@ -41,7 +43,7 @@ def draw(config, results, figures):
     handles, names = axes[0].get_legend_handles_labels()
     legend_top(fig, handles, names, ncol=len(names), title=_("γλ₁ (пунктир — оценка)"),
                handlelength=1.2, columnspacing=0.8)
-    save(fig, figures, "jacobian_gaussian")
+    saved += save(fig, figures, "jacobian_gaussian")
 
     fig, axes = plt.subplots(1, len(ACTIVATIONS), figsize=(FULL_W, 2.3), sharex=True, sharey=True)
     for i, (ax, f) in enumerate(zip(axes, ACTIVATIONS)):
@@ -52,7 +54,7 @@ def draw(config, results, figures):
         _style_panel(ax, f, i == 0)
     handles, names = axes[0].get_legend_handles_labels()
     legend_top(fig, handles, names, ncol=3, handlelength=1.2, columnspacing=0.8)
-    save(fig, figures, "jacobian_special")
+    saved += save(fig, figures, "jacobian_special")
 
     fig, ax = plt.subplots(figsize=FULL)
     for f, kind, colour, label in [("tanh", "gauss 0.9", BLUE, _("tanh, гаусс., γλ₁ = 0.9")),
@@ -66,33 +68,5 @@ def draw(config, results, figures):
     ax.set_xlabel(_("номер сингулярного числа $i$"))
     ax.set_ylabel(_("сингулярное число"))
     legend_right(ax)
-    save(fig, figures, "jacobian_spectrum")
-
-    def median_norm(f, label, dist):
-        return float(np.median(by_f[f]["norms"][labels.index(label), :, dist - 1]))
-
-    ratio = max(float(np.max(r["norms"] / r["bounds"])) for r in results)
-    rho_label = f"gauss rho {EXPLODING_RADIUS:g}"
-    orth_lin = by_f["linear"]["spectra"][labels.index("orthogonal")]
-    tanh_15 = by_f["tanh"]["norms"][labels.index("gauss 1.5"), :, T - 1]
-    return {
-        "seeds": config["seeds"], "n_hidden": config["n_hidden"], "steps": T, "budget": budget(config),
-        "max_norm_over_bound": ratio,
-        "violations": int(sum(int(np.sum(r["norms"] > r["bounds"] * (1 + 1e-9))) for r in results)),
-        "runs": int(sum(r["norms"].shape[0] * r["norms"].shape[1] for r in results)),
-        "tanh_09_d10": median_norm("tanh", "gauss 0.9", 10), "tanh_09_dT": median_norm("tanh", "gauss 0.9", T),
-        "tanh_15_dT": median_norm("tanh", "gauss 1.5", T),
-        "tanh_15_exploded": int(np.sum(tanh_15 > 1)),
-        "tanh_15_saturation": float(np.median(by_f["tanh"]["saturation"][labels.index("gauss 1.5")])),
-        "linear_15_dT": median_norm("linear", "gauss 1.5", T), "linear_05_dT": median_norm("linear", "gauss 0.5", T),
-        "gauss_15_radius": float(np.median(by_f["linear"]["radius"][labels.index("gauss 1.5")])),
-        "rho": EXPLODING_RADIUS, "rho_lambda1": float(np.median(by_f["linear"]["lambda1"][labels.index(rho_label)])),
-        "linear_rho_dT": median_norm("linear", rho_label, T), "relu_rho_dT": median_norm("relu", rho_label, T),
-        "tanh_rho_dT": median_norm("tanh", rho_label, T),
-        "tanh_rho_saturation": float(np.median(by_f["tanh"]["saturation"][labels.index(rho_label)])),
-        "sigmoid_10_dT": median_norm("sigmoid", "gauss 1", T),
-        "relu_identity_dT": median_norm("relu", "identity", T),
-        "tanh_orthogonal_dT": median_norm("tanh", "orthogonal", T),
-        "linear_orthogonal_sv_min": float(orth_lin.min()), "linear_orthogonal_sv_max": float(orth_lin.max()),
-        "sparse_tanh_dT": median_norm("tanh", "sparse", T),
-    }
+    saved += save(fig, figures, "jacobian_spectrum")
+    return saved

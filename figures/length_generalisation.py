@@ -1,15 +1,17 @@
-"""Figures and numbers of experiments.length_generalisation: error against test length."""
+"""Figures of experiments.length_generalisation: error against test length (the numbers:
+analysis/length_generalisation.py)."""
 import numpy as np
 
-from experiments.length_generalisation import TASK, budget
-from experiments.models import TASK_TITLES
-from experiments.tasks import TASKS, success
+from analysis.length_generalisation import errors
+from experiments.length_generalisation import TASK
 from figures.style import _, CHANCE, CLIP_OMEGA, FULL, legend_right, plt, save
+from rnn.tasks import TASKS
 
 
-def draw(config, results, figures):
+def draw(config, results, figures) -> list:
+    saved = []
     Ls = config["eval_lengths"]
-    err = np.array([r["error"] for r in results])   # (seeds, lengths)
+    err = errors(results)   # (seeds, lengths)
     fig, ax = plt.subplots(figsize=FULL)
     ax.axvspan(config["min_length"], config["max_length"], color=CLIP_OMEGA, alpha=0.12, lw=0, label=_("длины обучения"))
     for s, e in enumerate(err):
@@ -25,20 +27,5 @@ def draw(config, results, figures):
     ax.set_ylabel(_("ошибка на тесте"))
     ax.set_ylim(-0.02, 1.0)
     legend_right(ax)
-    save(fig, figures, "length_generalisation")
-
-    med = np.median(err, axis=0)
-    trained = [i for i, L in enumerate(Ls) if L < config["max_length"]]
-    ok = [L for L, e in zip(Ls, med) if success(e)]
-    good = [L for L, e in zip(Ls, med) if e < 0.1]
-    return {
-        "budget": budget(config), "task": TASK_TITLES[TASK], "min_length": config["min_length"],
-        "max_length": config["max_length"] - 1,
-        "generalises": bool(ok and max(ok) > config["max_length"] - 1), "seeds": config["seeds"], "updates": config["updates"],
-        "test_n": config["test_n"], "eval_lengths": Ls, "median_error": [float(e) for e in med],
-        "error_trained": float(np.max(med[trained])) if trained else None,
-        "longest": Ls[-1], "error_longest": float(med[-1]),
-        "longest_success": max(ok) if ok else None, "longest_below_10": max(good) if good else None,
-        "ratio_longest": Ls[-1] / (config["max_length"] - 1), "paper_length": 5000, "paper_train": [50, 200],
-        "chance": float(TASKS[TASK].chance_error),
-    }
+    saved += save(fig, figures, "length_generalisation")
+    return saved

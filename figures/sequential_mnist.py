@@ -1,21 +1,14 @@
-"""Figures and numbers of experiments.sequential_mnist: test accuracy per epoch, paper vs ours."""
+"""Figures of experiments.sequential_mnist: test accuracy per epoch (the numbers: analysis/sequential_mnist.py)."""
 import numpy as np
 
-from experiments.sequential_mnist import PAPER_UPDATES, budget, updates_per_epoch
-from experiments.mnist import PERMUTATION_SEED
-from experiments.models import LE_CLIP, LE_MODELS, LE_OPTIMIZER
-from figures.style import _, Labels, N_, CHANCE, FULL, MODEL_COLOURS, MODEL_LABELS, MODEL_SHORT, legend_right, plt, save
+from figures.style import _, Labels, N_, CHANCE, FULL, MODEL_COLOURS, MODEL_SHORT, legend_right, plt, save
+from rnn.models import LE_MODELS
 
-DATASETS = {"mnist": "pixel MNIST", "permuted": "permuted MNIST"}
 DATASETS_RU = Labels({"mnist": N_("по пикселю"), "permuted": N_("с перестановкой")})
-PAPER = {"irnn": {"mnist": 97.0, "permuted": 82.0}, "tanh_gauss": {"mnist": 35.0, "permuted": 35.0},
-         "lstm": {"mnist": 65.0, "permuted": 36.0}}
-PAPER_UNVERIFIED = {"lstm"}
-LATER = [("uRNN (Arjovsky et al. 2016)", 95.1, 91.4), ("LSTM (as run by Arjovsky et al. 2016)", 98.2, 88.0),
-         ("LSTM (Cooijmans et al. 2017)", 98.9, 90.2), ("IndRNN, 6 layers (Li et al. 2018)", 99.0, 96.0)]
 
 
-def draw(config, results, figures):
+def draw(config, results, figures) -> list:
+    saved = []
     by = {(r["model"], r["dataset"]): r for r in results}
     models = [m for m in LE_MODELS if m in config["models"]]
     datasets = list(config["datasets"])
@@ -35,28 +28,5 @@ def draw(config, results, figures):
         ax.set_ylim(0, 100)
     axes[0][0].set_ylabel(_("доля верных на тесте, %"))
     legend_right(fig, *axes[0][0].get_legend_handles_labels())
-    save(fig, figures, "mnist_accuracy")
-
-    acc = {m: {d: float(100 * np.nanmedian(by[(m, d)]["test_accuracy"][:, -1])) for d in datasets} for m in models}
-    best = {m: {d: float(100 * np.nanmax(np.nanmedian(by[(m, d)]["test_accuracy"], axis=0))) for d in datasets}
-            for m in models}
-    rows = [dict(model=m, label=MODEL_LABELS[m], lr=config["lr"][m],
-                 ours={d: acc[m][d] for d in datasets},
-                 paper={d: PAPER.get(m, {}).get(d) for d in DATASETS}, unverified=m in PAPER_UNVERIFIED,
-                 diverged=sum(sum(x is not None for x in by[(m, d)]["diverged_at"]) for d in datasets))
-            for m in models]
-    return {
-        "budget": budget(config), "models": models, "datasets": datasets, "n_train": config["n_train"],
-        "some_models": len(models) < len(LE_MODELS),
-        "irnn_above_tanh_everywhere": all(acc["irnn"][d] > acc["tanh_gauss"][d] for d in datasets)
-        if {"irnn", "tanh_gauss"} <= set(models) else False,
-        "n_test": config["n_test"], "epochs": config["epochs"], "batch": config["batch"], "seeds": config["seeds"],
-        "n_hidden": config["n_hidden"], "updates": updates_per_epoch(config) * config["epochs"],
-        "permutation_seed": PERMUTATION_SEED, "clip": LE_CLIP, "optimizer": LE_OPTIMIZER, "lr": dict(config["lr"]),
-        "labels": {m: MODEL_LABELS[m] for m in LE_MODELS}, "accuracy": acc, "best_accuracy": best, "rows": rows,
-        "paper": PAPER, "later": [dict(model=a, mnist=b, permuted=c) for a, b, c in LATER],
-        "has_lstm": "lstm" in models, "paper_updates_log10": round(np.log10(PAPER_UPDATES)),
-        "irnn_above_tanh": [DATASETS[d] for d in datasets
-                            if "irnn" in acc and "tanh_gauss" in acc and acc["irnn"][d] > acc["tanh_gauss"][d]], "chance": 10.0,
-        "seconds_per_job": {f"{r['model']}/{r['dataset']}": float(r["seconds"]) for r in results},
-    }
+    saved += save(fig, figures, "mnist_accuracy")
+    return saved

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import matplotlib
 
-from pipeline.i18n import Labels, N_, _  # noqa: F401  (figures/*.py take _ from here)
+from analysis.labels import METHOD_LABELS, METHOD_SHORT, MODEL_LABELS, MODEL_SHORT, TASK_LABELS  # noqa: F401
+from i18n import Labels, N_, _  # noqa: F401  (figures/*.py take _ from here)
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -53,19 +54,16 @@ plt.rcParams.update({
 })
 
 
-SAVED: list[Path] = []  # every file save() wrote, so the build can cache an experiment's figures
-
-
-def save(fig, folder: Path, name: str) -> str:
-    """Writes folder/name.pdf and folder/name.png; returns name (templates refer to figures by name)."""
+def save(fig, folder: Path, name: str) -> list[Path]:
+    """Writes folder/name.pdf and folder/name.png and returns both paths (a draw() returns every path it saved,
+    so the build can cache an experiment's figures; templates refer to a figure by its name)."""
     folder = Path(folder)
     _tidy_log_axes(fig)
-    SAVED.extend([folder / f"{name}.pdf", folder / f"{name}.png"])
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / f"{name}.pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None})
     fig.savefig(folder / f"{name}.png", dpi=200, metadata={"Software": None})
     plt.close(fig)
-    return name
+    return [folder / f"{name}.pdf", folder / f"{name}.png"]
 
 
 def _tidy_log_axes(fig):
@@ -99,26 +97,14 @@ def log_ticks(ax, axis="y"):
     return ax
 
 
-# one colour per concept across all figures of all documents
+# one colour per concept across all figures of all documents (the names: analysis/labels.py)
 NO_CLIP, CLIP, CLIP_OMEGA = RED, BLUE, GREEN
 CLIP_OMEGA_TEXT = "#7CC47C"   # the same idea, Ω as the paper's text writes it: a lighter green
 METHOD_COLOURS = {"MSGD": NO_CLIP, "MSGD-C": CLIP, "MSGD-CR": CLIP_OMEGA, "MSGD-CR (text)": CLIP_OMEGA_TEXT}
-METHOD_SHORT = Labels({"MSGD": N_("без клиппинга"), "MSGD-C": N_("клиппинг"), "MSGD-CR": N_("клиппинг + $\\Omega$"), "MSGD-CR (text)": N_("$\\Omega$ статьи")})
-METHOD_LABELS = Labels({"MSGD": N_("без клиппинга"), "MSGD-C": N_("клиппинг"), "MSGD-CR": N_("клиппинг + $\\Omega$"),
-                 "MSGD-CR (text)": N_("клиппинг + $\\Omega$ (формула статьи)")})
 MODEL_COLOURS = {"irnn": ORANGE, "relu_gauss": BROWN, "tanh_gauss": GREY, "tanh_orth": SKY, "lstm": PURPLE}
-MODEL_LABELS = {"irnn": "IRNN (ReLU, W = I)", "relu_gauss": "RNN + ReLU, Gaussian W",
-                "tanh_gauss": "RNN + tanh, Gaussian W", "tanh_orth": "RNN + tanh, orthogonal W",
-                "lstm": "LSTM (forget bias 1)"}
-MODEL_SHORT = Labels({"irnn": N_("IRNN ($W = I$)"), "relu_gauss": N_("ReLU, гаусс. $W$"),
-                   "tanh_gauss": N_("tanh, гаусс. $W$"), "tanh_orth": N_("tanh, ортог. $W$"), "lstm": N_("LSTM")})
 # the special recurrent matrices of the Jacobian experiment: the same concepts as the models above
 W_COLOURS = {"orthogonal": SKY, "identity": ORANGE, "sparse": TEAL}
 W_LABELS = Labels({"orthogonal": N_("ортогональная $W$"), "identity": N_("$W = I$"), "sparse": N_("разреженная $W$, $\\rho = 0.95$")})
 ACTIVATION_LABELS = Labels({"tanh": N_("tanh ($\\gamma = 1$)"), "sigmoid": N_("сигмоида ($\\gamma = 1/4$)"),
                      "relu": N_("ReLU ($\\gamma = 1$)"), "linear": N_("$f(z) = z$ ($\\gamma = 1$)")})
-TASK_LABELS = Labels({"temporal_order": N_("временной порядок"), "temporal_order_3bit": N_("порядок, 3 символа"),
-                  "adding": N_("сложение"), "multiplication": N_("умножение"),
-                  "random_permutation": N_("перестановка"), "noiseless_memorization": N_("запоминание"),
-                  "noiseless_memorization_authors": N_("запоминание")})
 INIT_LABELS = Labels({"sigmoid": N_("сигмоида"), "basic tanh": N_("tanh, обычная"), "smart tanh": N_("tanh, «умная»")})

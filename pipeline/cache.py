@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPUTE = ROOT / "experiments"
+COMPUTE = (ROOT / "rnn", ROOT / "experiments")   # what a job's result depends on: the library and the experiment
 MAGIC = b"rnn-gradients-cache-v2\n"
 
 # the top-level shape of the two kinds of entries: a job's result and an experiment's drawn figures
@@ -50,7 +50,8 @@ def torch_version() -> str:
 
 
 def _local_imports(path: Path) -> set[Path]:
-    """Files of this project that a module imports (experiments.x, pipeline.x, relative imports)."""
+    """Files of this project that a module imports (experiments.x, pipeline.x, relative imports), with the
+    packages they are in: importing rnn.engine runs rnn/__init__.py too."""
     found = set()
     tree = ast.parse(path.read_text())
     package = path.parent
@@ -61,6 +62,7 @@ def _local_imports(path: Path) -> set[Path]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             names = [(base, node.level)] + [(f"{base}.{a.name}" if base else a.name, node.level) for a in node.names]
+        names += [(name.rsplit(".", k)[0], level) for name, level in names for k in range(1, name.count(".") + 1)]
         for name, level in names:
             root = package if level else ROOT
             for _ in range(max(level - 1, 0)):
@@ -90,9 +92,10 @@ def source_hash(path: Path) -> str:
 
 
 def compute_hash(path: Path) -> str:
-    """Hash of an experiment module and the experiments/ modules it imports: what a result depends on.
-    Presentation (figures/, templates/) is outside experiments/, so changing it never retrains."""
-    return _hash_files(f for f in source_closure(path) if COMPUTE in f.parents)
+    """Hash of an experiment module and the rnn/ and experiments/ modules it imports: what a result depends on.
+    Editing rnn/ retrains every experiment, editing one experiment retrains that one; analysis/, figures/ and
+    templates/ are outside, so changing them only recomputes numbers, redraws and re-renders."""
+    return _hash_files(f for f in source_closure(path) if any(folder in f.parents for folder in COMPUTE))
 
 
 def _hash_files(files) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from pipeline import i18n
+import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -166,7 +166,7 @@ class _MarkingLoader(jinja2.FileSystemLoader):
 
 
 def _environment(latex: bool, notes: Notes) -> jinja2.Environment:
-    """Templates in the active language (pipeline/i18n.py): Jinja2's i18n extension with the Babel catalogue."""
+    """Templates in the active language (i18n/__init__.py): Jinja2's i18n extension with the Babel catalogue."""
     loader = (_MarkingLoader if latex else jinja2.FileSystemLoader)(TEMPLATES)
     options = dict(loader=loader, undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
                    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
@@ -203,7 +203,7 @@ def figures_folder(lang: str) -> str:
 
 
 def render(template: str, context: dict, latex: bool = True, source: str | None = None, notes: Notes | None = None) -> str:
-    """Renders templates/<template>, or the text `source` when given, in the active language (pipeline/i18n.py);
+    """Renders templates/<template>, or the text `source` when given, in the active language (i18n/__init__.py);
     warnings go to `notes` (the build's)."""
     context = {"lang": i18n.active(), "figures_dir": figures_folder(i18n.active()), **context}
     if "exp" in context and "figure" not in context:

@@ -75,6 +75,20 @@ class Outputs:
     def owned(self) -> set[str]:
         return self.previous | self.others | self.written
 
+    def planned(self, page, figures, documents, report_lang) -> set[str]:
+        """Every file name a build in self.lang may write (relative to out): the figures in both languages' folders,
+        the page and its images, results.json, and each document's PDF and .tex (LaTeX's other files of a
+        document are ours when its .tex is; a link among them is refused all the same)."""
+        from pipeline.documents import figures_folder, image_folder
+        names = {"results.json", page}
+        for lang in {self.lang, report_lang}:
+            names |= {f"{figures_folder(lang)}/{f}.{ext}" for f in figures for ext in ("pdf", "png")}
+        names |= {f"images/{image_folder(self.lang)}/{f}.png" for f in figures}
+        for name in documents:
+            names |= {f"{name}.pdf", f"build/{name}.tex"}
+            names |= {f"build/{f.name}" for f in (self.out / "build").glob(f"{name}.*") if f.is_symlink()}
+        return names
+
     def check(self, planned) -> None:
         """Before any work: refuses a planned name that is a symbolic link (or lies under one) or a file that no
         build wrote. Then records the plan in the manifest, so that a build killed halfway still owns what it

@@ -1,5 +1,7 @@
-"""The experiments, declared once: what each computes (experiments/NAME.py), what it draws (figures/NAME.py),
-which claims of the papers it backs, and which document sections it feeds.
+"""The experiments, declared once: what each computes (experiments/NAME.py), the numbers the documents quote
+(analysis/NAME.py's numbers), what it draws (figures/NAME.py's draw), which claims of the papers it backs, and
+which document sections it feeds. The three modules are found by the experiment's name and imported only when
+asked for (pipeline/ imports nothing from figures/ at import time: tests/test_layout.py).
 
 A document template never asks "is experiment X there?": it iterates over a slot, e.g.
     \\BLOCK{for s in sections["deck.exploding"]}\\BLOCK{include s}\\BLOCK{endfor}
@@ -15,16 +17,23 @@ PROFILES = ("smoke", "default", "full", "paper")
 @dataclass(frozen=True)
 class Experiment:
     name: str
-    claims: tuple = ()                             # ids of figures/claims.py's CLAIMS
+    claims: tuple = ()                             # ids of analysis/claims.py's CLAIMS
     figures: tuple = ()                            # file names (without .pdf/.png) that figures/NAME.py draws
     sections: dict = field(default_factory=dict)   # slot -> section templates this experiment feeds
 
     @property
     def compute(self):
+        """experiments/NAME.py: PROFILES, jobs, run, budget."""
         return importlib.import_module(f"experiments.{self.name}")
 
     @property
+    def analysis(self):
+        """analysis/NAME.py: numbers(config, results) -> dict."""
+        return importlib.import_module(f"analysis.{self.name}")
+
+    @property
     def presentation(self):
+        """figures/NAME.py: draw(config, results, folder) -> the paths it saved."""
         return importlib.import_module(f"figures.{self.name}")
 
 

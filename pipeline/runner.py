@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
+import i18n
+import rnn
 from experiments import Unavailable
-from pipeline import i18n
 from pipeline.cache import FIGURE_ENTRY, JOB_ENTRY, Cache, DamagedEntry, compute_hash, entry_key, source_hash, stable_json
 from pipeline.registry import BY_NAME, Experiment
 
@@ -25,6 +26,7 @@ class Job:
     index: int
     spec: dict
     key: str
+    code: str = ""          # hash of the compute code the key covers (pipeline/shipped.py names a stale job by it)
     cached: bool = False
     seconds: float = 0.0
 
@@ -70,23 +72,14 @@ def make_plan(names, profile, device, cache: Cache) -> list[Plan]:
         specs = module.jobs(config) if hasattr(module, "jobs") else [{}]
         for i, spec in enumerate(specs):
             key = entry_key(name, config, spec, code, device)
-            plan.jobs.append(Job(name, i, spec, key, cached=cache.has(name, key)))
+            plan.jobs.append(Job(name, i, spec, key, code, cached=cache.has(name, key)))
         plans.append(plan)
     return plans
 
 
-def setup_torch(threads: int | None):
-    import torch
-    if threads:
-        torch.set_num_threads(threads)
-    # without flush-to-zero, identity-initialised ReLU nets hit denormals and one step runs ~100x slower
-    torch.set_flush_denormal(True)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-
-
 def run_job(name: str, config: dict, spec: dict, device: str, threads: int | None):
     """Computes one job; top-level so that process pools and Dask workers can pickle it."""
-    setup_torch(threads)
+    rnn.setup_torch(threads)   # in the thread that runs the job: flush-to-zero is per thread
     start = time.perf_counter()
     try:
         result = module_of(name).run(config, spec, device)
@@ -311,13 +304,14 @@ def default_workers() -> int:
 
 def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = False, lang: str = i18n.SOURCE,
          missing: set | None = None) -> dict:
-    """figures/NAME.py's draw(...) in the language lang — figures and numbers — reusing the last drawing when
-    neither the results nor the presentation code (nor lang's catalogue) changed: a change of plot style or
-    language redraws without retraining. Texts lang's catalogue lacks are added to `missing`."""
-    presentation = plan.experiment.presentation
+    """analysis/NAME.py's numbers and figures/NAME.py's figures in the language lang, reusing the last drawing when
+    neither the results nor the analysis or presentation code (nor lang's catalogue) changed: a change of plot
+    style or language redraws without retraining. Returns the numbers; texts lang's catalogue lacks are added to
+    `missing`."""
+    analysis, presentation = plan.experiment.analysis, plan.experiment.presentation
     catalogue = hashlib.sha256(i18n.catalogue_file(lang).read_bytes()).hexdigest() if lang != i18n.SOURCE else ""
     key = hashlib.sha256(stable_json([[j.key for j in plan.jobs], source_hash(Path(presentation.__file__)),
-                                      lang, catalogue]).encode()).hexdigest()[:32]
+                                      source_hash(Path(analysis.__file__)), lang, catalogue]).encode()).hexdigest()[:32]
     name = f"{plan.name}.figures.{lang}"
     try:
         if force:
@@ -330,14 +324,13 @@ def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = F
         return entry["numbers"]
     except (KeyError, DamagedEntry):
         pass
-    from figures import style
-    style.SAVED.clear()
+    numbers = analysis.numbers(plan.config, results)
     with i18n.language(lang, missing):
-        numbers = presentation.draw(plan.config, results, figures)
-    drawn = {f.stem for f in style.SAVED}
+        saved = [Path(f) for f in presentation.draw(plan.config, results, figures)]
+    drawn = {f.stem for f in saved}
     if drawn != set(plan.experiment.figures):
         raise RuntimeError(f"figures/{plan.name}.py drew {sorted(drawn)} but pipeline/registry.py declares "
                            f"{sorted(plan.experiment.figures)} for {plan.name}")
-    files = {f.name: f.read_bytes() for f in style.SAVED}
+    files = {f.name: f.read_bytes() for f in saved}
     cache.try_store(name, key, {"numbers": numbers, "files": files})
     return numbers

@@ -7,12 +7,14 @@ from pathlib import Path
 import pytest
 import torch
 
-# tiny RNNs are latency-bound: with 2 threads on 2 shared cores every op can stall (measured up to 80x slower)
-torch.set_num_threads(1)
-torch.set_flush_denormal(True)
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import rnn  # noqa: E402
+
+# what every build job runs with: one torch thread (tiny RNNs are latency-bound; with 2 threads on 2 shared cores
+# every op can stall, measured up to 80x slower), flush-to-zero
+rnn.setup_torch(1)
 
 
 def tex_missing() -> list[str]:

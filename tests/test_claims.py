@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from experiments import adding, models
-from experiments.engine import fit
-from experiments.tasks import TASKS, adding_le, test_set
-from figures import claims
+from experiments import adding
+from rnn import models
+from rnn.fit import fit
+from rnn.tasks import TASKS, adding_le, test_set
+from analysis import claims, results as results_json
 
 VERDICTS = {claims.REPRODUCED, claims.PARTLY, claims.NOT, claims.NOT_RUN}
 
@@ -22,7 +23,7 @@ def one_thread():
 
 def test_every_claim_has_a_verdict_computed_from_the_results(smoke_build):
     out, _, _ = smoke_build
-    results = json.loads((out / "results.json").read_text())
+    results = results_json.loads((out / "results.json").read_text())
     stored = results["claims"]
     assert [c["id"] for c in stored] == [f"C{i}" for i in range(1, 9)]
     assert all(c["verdict"] in VERDICTS and c["evidence"] for c in stored)
@@ -32,7 +33,7 @@ def test_every_claim_has_a_verdict_computed_from_the_results(smoke_build):
 
 def test_a_criterion_follows_the_numbers(smoke_build):
     out, _, _ = smoke_build
-    exp = json.loads((out / "results.json").read_text())["exp"]
+    exp = results_json.loads((out / "results.json").read_text())["exp"]
     assert claims.jacobian_bound(exp)[0] == claims.REPRODUCED
     broken = copy.deepcopy(exp)
     broken["jacobian"]["violations"] = 1

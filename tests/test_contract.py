@@ -1,5 +1,6 @@
 """The contract between an experiment and the documents, checked for every experiment in pipeline/registry.py
-(smoke profile): run() is deterministic, figures/NAME.py draws exactly the declared figures, and every
+(smoke profile): run() is deterministic, figures/NAME.py draws exactly the declared figures and returns their
+paths, every number analysis/NAME.py computes is read by a template, a claim or the pipeline, and every
 document renders with this experiment alone, reading only numbers that exist (StrictUndefined).
 A new experiment is covered by registering it, nothing else."""
 import argparse
@@ -12,7 +13,7 @@ import torch
 
 import build
 from experiments import Unavailable
-from figures import claims
+from analysis import claims
 from pipeline import documents, registry
 
 DOCUMENTS = [(t, extra) for _, t, extra in build.DOCUMENTS]
@@ -44,7 +45,8 @@ def context_for(numbers: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def drawn(tmp_path_factory):
-    """{name: (results, numbers, figure folder)} for every registered experiment, computed once."""
+    """{name: (config, specs, results, numbers, figure folder, saved paths)} for every registered experiment,
+    computed once."""
     torch.set_num_threads(1)
     out = {}
     for e in registry.EXPERIMENTS:
@@ -58,7 +60,8 @@ def drawn(tmp_path_factory):
             out[e.name] = None
             continue
         folder = tmp_path_factory.mktemp(e.name)
-        out[e.name] = (config, specs, results, e.presentation.draw(config, results, folder), folder)
+        saved = e.presentation.draw(config, results, folder)
+        out[e.name] = (config, specs, results, e.analysis.numbers(config, results), folder, saved)
     return out
 
 
@@ -72,7 +75,7 @@ def have(drawn, name):
 
 @pytest.mark.parametrize("name", registry.NAMES)
 def test_run_is_deterministic(drawn, name):
-    config, specs, results, _, _ = have(drawn, name)
+    config, specs, results, _, _, _ = have(drawn, name)
     e = registry.BY_NAME[name]
     assert set(e.compute.PROFILES) == set(registry.PROFILES)
     assert_same(results[0], e.compute.run(config, specs[0], "cpu"))
@@ -80,16 +83,40 @@ def test_run_is_deterministic(drawn, name):
 
 @pytest.mark.parametrize("name", registry.NAMES)
 def test_draws_exactly_the_declared_figures(drawn, name):
-    _, _, _, numbers, folder = have(drawn, name)
+    _, _, _, numbers, folder, saved = have(drawn, name)
     declared = set(registry.BY_NAME[name].figures)
     assert {p.stem for p in folder.glob("*.pdf")} == declared
     assert {p.stem for p in folder.glob("*.png")} == declared
+    assert sorted(saved) == sorted(folder.glob("*.p[dn][fg]"))   # draw returns exactly the files it wrote
     assert isinstance(numbers["budget"], str) and numbers["budget"]
+
+
+def unread(numbers: dict, readers: str) -> list:
+    """The top-level number keys that no reader text reads as .key, ["key"] or .get("key")."""
+    import re
+    return [k for k in numbers if not re.search(rf'(\.{re.escape(k)}\b|\[\s*["\']{re.escape(k)}["\']\s*\]'
+                                                rf'|get\(\s*["\']{re.escape(k)}["\'])', readers)]
+
+
+def test_unread_finds_a_key_nobody_reads():
+    assert unread({"final": 1, "spare": 2, "other": 3}, 'a.final p["other"]') == ["spare"]
+
+
+@pytest.mark.parametrize("name", registry.NAMES)
+def test_every_number_is_read(drawn, name):
+    """A number nobody quotes is noise in results.json: every key analysis/NAME.py returns is read by a template,
+    a claim (analysis/claims.py) or the pipeline (build.py, pipeline/)."""
+    _, _, _, numbers, _, _ = have(drawn, name)
+    root = Path(build.ROOT)
+    readers = "".join(p.read_text() for p in (root / "templates").rglob("*") if p.is_file())
+    readers += "".join(p.read_text() for p in [root / "analysis" / "claims.py", root / "build.py",
+                                               *(root / "pipeline").glob("*.py")])
+    assert unread(numbers, readers) == [], f"analysis/{name}.py returns numbers nothing reads"
 
 
 @pytest.mark.parametrize("name", registry.NAMES)
 def test_every_document_renders_with_this_experiment_alone(drawn, name):
-    _, _, _, numbers, _ = have(drawn, name)
+    _, _, _, numbers, _, _ = have(drawn, name)
     numbers = {**numbers, "seconds": 1.0}
     feeds = {slot.split(".")[0].split("/")[0] for slot in registry.BY_NAME[name].sections}
     for template, extra in DOCUMENTS + [("page.md", {})]:

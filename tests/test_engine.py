@@ -7,8 +7,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from experiments.engine import (INITS, Ensemble, Member, clip_by_global_norm, fit, init_recurrent,
-                                omega_penalty, omega_penalty_authors)
+from rnn.engine import Ensemble, Member
+from rnn.fit import fit
+from rnn.init import INITS, init_recurrent
+from rnn.models import authors_bad_gradient
+from rnn.optim import clip_by_global_norm
+from rnn.regularisers import omega_penalty, omega_penalty_authors
 
 torch.set_num_threads(1)
 PLAIN = ("tanh", "sigmoid", "relu", "linear")
@@ -457,7 +461,7 @@ def test_authors_bad_gradient_step():
     # RNN.py 234-243: a NaN/Inf/>1e10 norm makes the step W <- W - lr * 0.02 W, zero elsewhere, and the run
     # goes on; unclipped members keep the freeze (their check sits under clipstyle == 'rescale')
     members = [Member(0, lr=0.1, clip=1.0), Member(1, lr=0.1, clip=1.0), Member(2, lr=0.1)]
-    ens = Ensemble("tanh", 2, 6, 3, members, on_bad_gradient="authors")
+    ens = Ensemble("tanh", 2, 6, 3, members, on_bad_gradient=authors_bad_gradient)
     twin = Ensemble("tanh", 2, 6, 3, members)                       # the default: freeze
     x, y = data(10, 4, 2, 3, "last", "ce", K=3)
     x = x.float()
@@ -479,7 +483,7 @@ def test_authors_bad_gradient_step():
     assert torch.equal(ens.flat[2], before[2]) and ens.bad_steps.tolist() == [1, 0, 0]
     # a finite norm above 1e10 is bad too (freeze mode clips it as usual)
     huge = [Member(0, lr=0.1, clip=1.0, out_std=1e12), Member(1, lr=0.1, clip=1.0)]
-    ens, twin = Ensemble("tanh", 2, 6, 3, huge, on_bad_gradient="authors"), Ensemble("tanh", 2, 6, 3, huge)
+    ens, twin = Ensemble("tanh", 2, 6, 3, huge, on_bad_gradient=authors_bad_gradient), Ensemble("tanh", 2, 6, 3, huge)
     V0 = ens.V[0].clone()
     r = ens.train_step(x[0], y[0], "ce")
     twin.train_step(x[0], y[0], "ce")
@@ -522,7 +526,7 @@ def test_fit_success_check():
 
 @pytest.mark.parametrize("dtype, tol", [(torch.float64, 1e-9), (torch.float32, 1e-4)])
 def test_fast_tanh_matches_autograd(monkeypatch, dtype, tol):
-    import experiments.engine as engine
+    import rnn.engine as engine
     monkeypatch.setattr(engine, "FAST_TANH", True)
     for output, loss, window in [("last", "ce", None), ("every", "ce", 4), ("last", "mse", 5)]:
         check_against_reference("tanh", "orthogonal", output, loss, window, dtype, tol)

@@ -11,7 +11,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from conftest import run_build
-from pipeline import documents, i18n
+import i18n
+from pipeline import documents
 
 ROOT = Path(__file__).resolve().parent.parent
 CYRILLIC = re.compile(r"[\u0400-\u04FF]+")
@@ -42,7 +43,7 @@ def test_every_marked_text_has_an_english_translation():
     assert len(ids) > 50, "too few marked texts: is babel.cfg still finding the templates?"
     missing = sorted(ids - translated)
     assert not missing, (f"{len(missing)} marked text(s) lack an English translation in locale/en/LC_MESSAGES/messages.po "
-                         f"(see pipeline/i18n.py): {missing[:5]}")
+                         f"(see i18n/__init__.py): {missing[:5]}")
     stale = sorted({m.id for m in cat if m.id} - ids)
     assert not stale, f"the catalogue has {len(stale)} entries no template or figure uses any more: {stale[:5]}"
 

@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from experiments import Unavailable, adding, gradient_flow, mnist, sequential_mnist
-from experiments.models import LE_CLIP, LE_MODELS as MODELS, le_ensemble as ensemble, le_member as member
+from experiments import Unavailable, adding, gradient_flow, sequential_mnist
+from rnn import data as mnist
+from rnn.models import LE_CLIP, LE_MODELS as MODELS, le_ensemble as ensemble, le_member as member
+from analysis import adding as adding_numbers
 from figures import adding as adding_figures
 
 
@@ -79,8 +81,9 @@ def test_adding_run_is_deterministic_and_draws(tmp_path):
     a, b = adding.run(config, spec, "cpu"), adding.run(config, spec, "cpu")
     np.testing.assert_array_equal(a["test_mse"], b["test_mse"])
     results = [adding.run(config, {"model": m, "length": 12}, "cpu") for m in MODELS]
-    out = adding_figures.draw(dict(config, lengths=[12]), results, tmp_path)
-    assert (tmp_path / "adding_mse.pdf").is_file() and (tmp_path / "adding_mse.png").is_file()
+    saved = adding_figures.draw(dict(config, lengths=[12]), results, tmp_path)
+    assert saved == [tmp_path / "adding_mse.pdf", tmp_path / "adding_mse.png"] and all(f.is_file() for f in saved)
+    out = adding_numbers.numbers(dict(config, lengths=[12]), results)
     assert out["budget"] and out["baseline"] == pytest.approx(1 / 6)
     assert set(out["final_short"]) == set(MODELS)
 

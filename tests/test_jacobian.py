@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from experiments import jacobian as J
+from analysis import jacobian as jacobian_numbers
 from figures import jacobian as jacobian_figures
 
 SMALL = dict(n_hidden=30, steps=40, n_in=5, seeds=2)
@@ -64,7 +65,8 @@ def test_exact_product_matches_autograd(f):
 
 
 def test_report_numbers(tmp_path, runs):
-    numbers = jacobian_figures.draw(SMALL, [runs[f] for f in J.ACTIVATIONS], tmp_path)
+    jacobian_figures.draw(SMALL, [runs[f] for f in J.ACTIVATIONS], tmp_path)
+    numbers = jacobian_numbers.numbers(SMALL, [runs[f] for f in J.ACTIVATIONS])
     assert numbers["violations"] == 0
     assert numbers["runs"] == len(J.ACTIVATIONS) * len(J.weight_configs()) * SMALL["seeds"]
     # λ₁ > 1 is not enough: a Gaussian W with γλ₁ = 1.5 has ρ ≈ 0.75 and vanishes; ρ = 1.2 explodes when f is linear

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from experiments import explosion, models, tbptt
-from figures import explosion as explosion_figures, vanishing as vanishing_figures
-from experiments.tasks import TASKS, success
+from experiments import explosion, tbptt
+from rnn import models
+from analysis import explosion as explosion_numbers, vanishing as vanishing_numbers
+from rnn.tasks import TASKS, success
 
 
 
@@ -47,7 +48,7 @@ def test_clipping_reduces_divergence():
 def test_tbptt_window_cuts_the_gradient(cell):
     """No gradient reaches steps before the window: ∂E/∂h_k = 0 for k ≤ T − w, and the input weights get
     no signal from inputs before the window (changing them does not change the gradient)."""
-    from experiments.engine import Ensemble, Member
+    from rnn.engine import Ensemble, Member
     t = TASKS["temporal_order"]
     T, w = 30, 8
     x, y = t.sample(np.random.default_rng(0), 4, T)
@@ -93,13 +94,13 @@ def test_tbptt_lags_match_the_generator():
 
 def test_vanishing_profile_ratio():
     prof = np.array([[1e-6, 1e-3, 1.0], [1.0, 1.0, 1.0]])
-    assert vanishing_figures.ratio(prof).tolist() == [1e-6, 1.0]
+    assert vanishing_numbers.ratio(prof).tolist() == [1e-6, 1.0]
 
 
 def test_explosion_spikes_and_jumps():
     norm = np.ones(200)
     norm[100] = 50.0
     loss = np.r_[np.full(101, 0.7), np.full(99, 1.4)]
-    sp = explosion_figures.spikes(norm)
+    sp = explosion_numbers.spikes(norm)
     assert sp.tolist() == [100]
-    assert explosion_figures.loss_jumps(loss, sp)[0] == pytest.approx(0.7)
+    assert explosion_numbers.loss_jumps(loss, sp)[0] == pytest.approx(0.7)

@@ -47,7 +47,7 @@ def test_cache_roundtrip_and_damage(tmp_path):
 
 def test_cache_key_covers_imported_project_code():
     files = {p.relative_to(ROOT).as_posix() for p in source_closure(ROOT / "experiments" / "jacobian.py")}
-    assert {"experiments/jacobian.py", "experiments/engine.py"} <= files
+    assert {"experiments/jacobian.py", "rnn/init.py", "rnn/__init__.py"} <= files   # a package's __init__ runs too
     assert "experiments/cliff.py" not in files
     assert not any(f.startswith("figures/") for f in files)   # compute never imports presentation
 
@@ -242,8 +242,9 @@ def test_no_experiment_module_imports_presentation():
 
 
 def test_editing_presentation_retrains_nothing_and_one_experiment_retrains_only_itself(smoke_build, tmp_path):
-    """From a warm smoke cache: every file in figures/ and templates/ edited → every job still cached;
-    experiments/adding.py edited → adding's jobs recompute, every other experiment's stay cached."""
+    """From a warm smoke cache: every file in analysis/, figures/ and templates/ edited → every job still cached;
+    experiments/adding.py edited → adding's jobs recompute, every other experiment's stay cached; rnn/ (the
+    library) edited → every experiment that imports the edited module recomputes."""
     _, cache, _ = smoke_build
     copy = tmp_path / "project"
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", ".venv", ".cache", "report", "__pycache__", ".pytest_cache"))
@@ -255,7 +256,7 @@ def test_editing_presentation_retrains_nothing_and_one_experiment_retrains_only_
         return {m.group(1): (int(m.group(2)), int(m.group(3)))
                 for m in re.finditer(r"^(\w+)\s+(\d+)/(\d+)\s", proc.stdout, re.M)}
 
-    for folder in ("figures", "templates"):
+    for folder in ("analysis", "figures", "templates"):
         for file in (copy / folder).rglob("*"):
             if file.is_file():
                 with file.open("a") as f:
@@ -266,3 +267,10 @@ def test_editing_presentation_retrains_nothing_and_one_experiment_retrains_only_
     after = listing()
     assert after.pop("adding")[0] == 0
     assert all(cached == total for cached, total in after.values()), after
+    with (copy / "rnn" / "engine.py").open("a") as f:
+        f.write("\n# edited\n")
+    after = listing()
+    for name in ("cliff", "jacobian"):   # the two that train no RNN (they use rnn/optim.py and rnn/init.py only)
+        cached, total = after.pop(name)
+        assert cached == total, name
+    assert all(cached == 0 for cached, _ in after.values()), after

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from figures import problems
+from analysis import problems
 from pipeline.documents import md_num, num
 
 LETTERS = "абвгде"
@@ -161,7 +161,7 @@ def test_student_edition_has_no_solution_and_room_to_answer(smoke_build, needs_t
 
 
 def recompute() -> dict:
-    """The answers to г, д, е, computed here from the givens alone (not with figures/problems.py's functions)."""
+    """The answers to г, д, е, computed here from the givens alone (not with analysis/problems.py's functions)."""
     g, (c_low, c_high) = problems.CLIP["g"], problems.CLIP["thresholds"]
     norm = math.hypot(*g)
     eps = 10.0 ** problems.STEPS["eps_log10"]

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from experiments import tasks
-from experiments.tasks import IGNORE, TASKS
+from rnn import tasks
+from rnn.tasks import IGNORE, TASKS
 
 
 def rng(seed=0):

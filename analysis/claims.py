@@ -1,5 +1,5 @@
 """The papers' claims that the lecture teaches, each with a criterion written here and a verdict computed from
-the numbers of this build (figures/NAME.py). Nothing here is typed by hand: change the run, the verdict follows.
+the numbers of this build (analysis/NAME.py). Nothing here is typed by hand: change the run, the verdict follows.
 
 verdicts: "reproduced" (the criterion holds; for the trained tasks C3, C4 and C6 only at a length the paper used,
 at least its shortest), "partly" (it holds only in part, or only at shorter lengths), "not reproduced", or
@@ -7,9 +7,8 @@ at least its shortest), "partly" (it holds only in part, or only at shorter leng
 import math
 
 REPRODUCED, PARTLY, NOT, NOT_RUN = "reproduced", "partly", "not reproduced", "not run"
-from figures.adding import BASELINE, SOLVED   # the adding problem's baseline MSE (predict 1) and "solved" level
-from figures.adding import PAPER_LENGTHS as LE_LENGTHS
-from figures.pathological import PAPER_LENGTHS as PASCANU_LENGTHS
+from analysis.adding import BASELINE, SOLVED   # the adding problem's baseline MSE (predict 1) and "solved" level
+from analysis.papers import LE_LENGTHS, PASCANU_LENGTHS
 
 PASCANU_SHORTEST, LE_SHORTEST = PASCANU_LENGTHS[0], LE_LENGTHS[0]   # Fig. 7: L = 50–200; Le et al.: T = 150–400
 
@@ -40,7 +39,7 @@ def _fig7_successes(p, init, method, at_least):
     """(successes, runs) of one init and method over the Fig. 7 lengths ≥ at_least."""
     Ls = [L for L in p["lengths"] if L >= at_least]
     per_length = p["runs_per_cell"] // len(p["lengths"])
-    wins = sum(round(p["success_rate"][f"{init}|{method}|{L}"] * per_length) for L in Ls)
+    wins = sum(round(p["success_rate"][init][method][L] * per_length) for L in Ls)
     return wins, per_length * len(Ls)
 
 
@@ -54,7 +53,7 @@ def clipping_helps(exp):
     cr, _ = _fig7_successes(p, "smart tanh", p["headline_cr"], scope)
     plain, _ = _fig7_successes(p, "smart tanh", "MSGD", scope)
     Ls = long_lengths or p["lengths"]
-    err = {m: [p["median_error"][f"smart tanh|{m}|{L}"] for L in Ls] for m in ("MSGD", "MSGD-C")}
+    err = {m: [p["median_error"]["smart tanh"][m][L] for L in Ls] for m in ("MSGD", "MSGD-C")}
     lower = all(ec < em for ec, em in zip(err["MSGD-C"], err["MSGD"]))
     if c > plain:
         verdict = REPRODUCED if long_lengths else PARTLY
@@ -123,7 +122,7 @@ def truncation(exp):
 def irnn_adding(exp):
     a = exp["adding"]
     T = max(a["lengths"])
-    final = {m: a["final"][m][str(T)] for m in a["final"]}
+    final = {m: a["final"][m][T] for m in a["final"]}
     ok = final["irnn"] < SOLVED and final["lstm"] < SOLVED and final["tanh_gauss"] > 0.5 * BASELINE
     verdict = REPRODUCED if ok and T >= LE_SHORTEST else PARTLY if ok or (final["lstm"] < SOLVED and final["tanh_gauss"] > 0.5 * BASELINE) else NOT
     diverged = a.get("diverged_by_model", {}).get("irnn")

@@ -1,13 +1,17 @@
 """Model recipes shared by the experiments: the networks of Pascanu et al. 2013 (three initialisations,
 three training methods) and the five networks of Le et al. 2015, built as batched ensembles of the engine.
-Compute only: names and colours for people live in figures/."""
+Pascanu et al.'s protocol is configured here, not in the engine: Ω's form per method (rnn/regularisers.py),
+their bad-gradient step (authors_bad_gradient) and their success check (success_check, which rnn/fit.py's fit
+uses to stop a run that succeeded). Compute only: names and colours for people live in analysis/labels.py and
+figures/."""
 import math
 
 import numpy as np
 import torch
 
-from experiments.engine import Ensemble, Member, default_eval_batch_size, fit
-from experiments.tasks import TASKS, test_batches, test_set
+from rnn.engine import Ensemble, Member
+from rnn.fit import default_eval_batch_size, fit
+from rnn.tasks import TASKS, test_batches, test_set
 
 # ----------------------------------------------------------------------------- Pascanu, Mikolov & Bengio 2013
 
@@ -28,7 +32,7 @@ INITS = {
 # (a sum over k of (‖v‖/‖d‖ − 1)², α = 4). Run on the same seeds, they form the Ω ablation.
 METHODS = {"MSGD": (None, 0.0, "paper"), "MSGD-C": (CLIP, 0.0, "paper"), "MSGD-CR": (CLIP, OMEGA_AUTHORS, "authors"),
            "MSGD-CR (text)": (CLIP, OMEGA, "paper")}
-# task names for budget lines (--list, the report); the documents' own names live in figures/style.py
+# task names for budget lines (--list, the report); the documents' own names live in analysis/labels.py
 TASK_TITLES = {"temporal_order": "temporal order", "temporal_order_3bit": "3-bit temporal order",
                "adding": "addition", "multiplication": "multiplication",
                "random_permutation": "random permutation", "noiseless_memorization": "noiseless memorisation",
@@ -41,6 +45,25 @@ def make_members(init, methods, seeds, lr=LR):
     return [Member(seed=int(s), lr=lr, clip=METHODS[m][0], omega=METHODS[m][1], **kw) for m in methods for s in seeds]
 
 
+BAD_NORM = 1e10         # the authors' code does not trust a float32 gradient norm above this (RNN.py line 237)
+
+
+def authors_bad_gradient(ens, norm, before):
+    """The engine's on_bad_gradient hook for Pascanu et al.'s protocol (RNN.py lines 234-243): with clipping on, a
+    norm that is NaN, Inf or > 1e10 makes the step W <- W - lr * 0.02 W (a shrink) with 0 for the other
+    parameters, and training goes on. Their check sits inside `if clipstyle == 'rescale'`: unclipped members keep
+    the engine's freeze. Returns the members whose step was replaced."""
+    bad_norm = ~torch.isfinite(norm) | (norm > BAD_NORM)
+    shrink = bad_norm & torch.isfinite(ens.clip) & ~before & ~ens.done
+    if shrink.any():
+        g = torch.where(shrink[:, None], torch.zeros((), dtype=ens.dtype, device=ens.device), ens.grad)
+        gW = ens._view(g, "Wcat")[..., :ens.n_hidden]
+        gW.copy_(torch.where(shrink[:, None, None], 0.02 * ens.W, gW))
+        ens.grad.copy_(g)
+        ens.bad_steps += shrink
+    return shrink
+
+
 def make_ensemble(task, init, methods, seeds, device, lr=LR):
     """One ensemble; its methods must share one Ω form. On a NaN/Inf/huge gradient a clipped member takes the
     authors' replacement step (0.02·W on W, RNN.py lines 234-243) and trains on."""
@@ -48,7 +71,7 @@ def make_ensemble(task, init, methods, seeds, device, lr=LR):
     forms = {METHODS[m][2] for m in methods if METHODS[m][1] > 0} or {"paper"}
     assert len(forms) == 1, f"methods {methods} mix Ω forms: train them as separate ensembles"
     return Ensemble(INITS[init][0], t.n_in, N_HIDDEN, t.n_out, make_members(init, methods, seeds, lr),
-                    output=t.output, device=device, omega_form=forms.pop(), on_bad_gradient="authors")
+                    output=t.output, device=device, omega_form=forms.pop(), on_bad_gradient=authors_bad_gradient)
 
 
 def by_omega_form(methods):
@@ -139,7 +162,7 @@ LE_MODELS = {
     "relu_gauss": dict(cell="relu", init="gaussian", in_std=IRNN_IN_STD),
     "tanh_gauss": dict(cell="tanh", init="gaussian", in_std=IN_STD),
     "tanh_orth":  dict(cell="tanh", init="orthogonal", in_std=IN_STD),
-    "lstm":       dict(cell="lstm", init="gaussian", in_std=IN_STD),   # forget-gate bias 1 (the engine's LSTM)
+    "lstm":       dict(cell="lstm", init="gaussian", in_std=IN_STD, forget_bias=1.0),   # Gers et al.'s forget bias
 }
 
 
@@ -148,7 +171,7 @@ def le_member(model, seed, lr, n_hidden):
     m = LE_MODELS[model]
     scale = {"identity": 1.0, "orthogonal": 1.0, "gaussian": 1 / math.sqrt(n_hidden)}[m["init"]]
     return Member(seed=seed, lr=lr, clip=LE_CLIP, init=m["init"], rec_scale=scale, in_std=m["in_std"],
-                  out_std=1 / math.sqrt(n_hidden))
+                  out_std=1 / math.sqrt(n_hidden), **({"forget_bias": m["forget_bias"]} if "forget_bias" in m else {}))
 
 
 def le_ensemble(model, members, n_in, n_hidden, n_out, device, output="last"):

@@ -10,34 +10,28 @@ autograd's (tests/test_engine.py). Model (row-vector form, W h == h @ W^T):
     h_t = f(W h_{t-1} + V x_t + b),  h_0 = 0,   y_hat = U h + c
 All of a member's parameters live in one row of a flat (K, P) tensor, so gradient norms, clipping
 and the optimisers are a handful of (K, P) ops, with no mixing across members.
-On a shared 2-core CPU, torch.set_num_threads(1) per process avoids OpenMP stalls under load.
+
+The engine is generic: a paper's protocol is passed in, not written here. `regulariser` is one of
+rnn/regularisers.py's OMEGA_FORMS; `on_bad_gradient` is a hook for a member whose gradient norm is not usable
+(None: the member is frozen and counted as diverged; Pascanu et al.'s replacement step is rnn/models.py's
+authors_bad_gradient); fit's `check` stops members that succeeded (rnn/fit.py).
+
+Flush-to-zero and one torch thread: rnn.setup_torch (rnn/__init__.py), called once per job.
 """
 import math
-import time
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
-__all__ = ["Member", "Ensemble", "fit", "set_flush_denormal", "init_recurrent", "clip_by_global_norm",
-           "omega_penalty", "omega_penalty_authors", "CELLS", "INITS", "OPTIMIZERS", "OMEGA_FORMS",
-           "OMEGA_WEIGHT", "ON_BAD_GRADIENT"]
+from rnn.init import init_member
+from rnn.losses import loss_and_grad as _loss_and_grad
+from rnn.optim import OPTIMIZERS, clip_by_global_norm
+from rnn.regularisers import OMEGA_FORMS
+
+__all__ = ["Member", "Ensemble", "CELLS"]
 
 CELLS = ("tanh", "sigmoid", "relu", "linear", "lstm")
-INITS = ("gaussian", "orthogonal", "identity", "sparse")
-OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
-_OMEGA_EPS = 1e-20      # ||dE/dh||^2 below this: the Omega term is masked (as in Pascanu et al.'s code)
-DATA_CHUNK = 50         # fit() draws this many batches per sample() call; part of the data stream's definition
 
-# Omega as the paper's text writes it, or as the authors' code computes it (pascanur/trainingRNNs, RNN.py
-# lines 194-217): see omega_penalty / omega_penalty_authors. The weight each form was used with: the
-# paper's Fig. 7 text gives 4 (unverified), the authors' script sets state['alpha'] = 2. (RNN.py line 467).
-OMEGA_FORMS = ("paper", "authors")
-OMEGA_WEIGHT = {"paper": 4.0, "authors": 2.0}
-# What a member does when its gradient norm is not usable: "freeze" (stop it, count it diverged) or
-# "authors" (RNN.py lines 234-243: replace the step by 0.02 W on W and 0 elsewhere, and train on).
-ON_BAD_GRADIENT = ("freeze", "authors")
-BAD_NORM = 1e10         # the authors' code does not trust a float32 gradient norm above this (RNN.py line 237)
 
 # tanh(x) = 2 sigmoid(2x) - 1 in the tanh cell's forward, for builds where torch.tanh is much slower than
 # torch.sigmoid. Off by default: it changes the last bits of every tanh-cell number (absolute error ~1e-7
@@ -46,13 +40,6 @@ BAD_NORM = 1e10         # the authors' code does not trust a float32 gradient no
 # (benchmarks/trainer.py: fast_tanh_speedup 0.99). Read at each forward pass.
 FAST_TANH = False
 
-
-def set_flush_denormal():
-    # identity-init ReLU nets decay into denormals, which run ~100x slower on x86 without this
-    torch.set_flush_denormal(True)
-
-
-set_flush_denormal()
 
 
 @dataclass(frozen=True)
@@ -67,30 +54,11 @@ class Member:
     sparse_k: int = 15          # sparse: non-zero incoming weights per unit
     in_std: float = 0.1
     out_std: float = 0.1
+    forget_bias: float = 1.0    # LSTM: the forget gate's initial bias (Gers et al.; Le et al.'s LSTM)
 
 
-# ----------------------------------------------------------------------------- initialisation
 
-def init_recurrent(kind, n, scale, k=15, generator=None):
-    """Recurrent matrix W (n, n), float64 on CPU (cast later, so init is independent of dtype/device)."""
-    g = generator
-    if kind == "gaussian":
-        return torch.randn(n, n, generator=g, dtype=torch.float64) * scale
-    if kind == "orthogonal":
-        q, r = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))
-        return q * torch.sign(torch.diagonal(r)) * scale   # sign fix makes Q Haar-distributed
-    if kind == "identity":
-        return torch.eye(n, dtype=torch.float64) * scale
-    if kind == "sparse":
-        k = min(k, n)
-        w = torch.zeros(n, n, dtype=torch.float64)
-        for i in range(n):    # row i = incoming weights of unit i
-            cols = torch.randperm(n, generator=g)[:k]
-            w[i, cols] = torch.randn(k, generator=g, dtype=torch.float64)
-        rho = torch.linalg.eigvals(w).abs().max().item()
-        return w * (scale / rho) if rho > 0 else w
-    raise ValueError(f"unknown init {kind!r}; expected one of {INITS}")
-
+# ----------------------------------------------------------------------------- parameter layout
 
 def _param_shapes(cell, n_in, n, n_out):
     # the recurrent cell keeps [W | V | b] as one (rows, n + n_in + 1) block: with the state buffer
@@ -100,105 +68,7 @@ def _param_shapes(cell, n_in, n, n_out):
     return {"Wcat": (rows, n + n_in + 1), "U": (n_out, n), "c": (n_out,)}
 
 
-def _init_member(cell, n_in, n, n_out, m):
-    """Initial parameters of one member, float64, from torch.Generator(seed) only."""
-    g = torch.Generator().manual_seed(m.seed)
-    f64 = torch.float64
-    if cell == "lstm":
-        # torch.nn.LSTM's init for W_hh and U, Gaussian input weights, forget-gate bias 1
-        s = 1 / math.sqrt(n)
-        W_ih = torch.randn(4 * n, n_in, generator=g, dtype=f64) * m.in_std
-        W_hh = (torch.rand(4 * n, n, generator=g, dtype=f64) * 2 - 1) * s
-        b = torch.zeros(4 * n, 1, dtype=f64)
-        b[n:2 * n] = 1.0
-        return {"Wcat": torch.cat([W_hh, W_ih, b], 1),
-                "U": (torch.rand(n_out, n, generator=g, dtype=f64) * 2 - 1) * s,
-                "c": torch.zeros(n_out, dtype=f64)}
-    W = init_recurrent(m.init, n, m.rec_scale, m.sparse_k, g)
-    V = torch.randn(n, n_in, generator=g, dtype=f64) * m.in_std
-    return {"Wcat": torch.cat([W, V, torch.zeros(n, 1, dtype=f64)], 1),   # b = 0
-            "U": torch.randn(n_out, n, generator=g, dtype=f64) * m.out_std,
-            "c": torch.zeros(n_out, dtype=f64)}
-
-
-# ----------------------------------------------------------------------------- shared maths
-
-def clip_by_global_norm(g, clip):
-    """g: (K, P) flat gradients, clip: (K,) thresholds (inf = off). In place; returns the norms before.
-    Pascanu et al. Alg. 1: if ||g|| >= threshold, g <- threshold * g / ||g||."""
-    norm = torch.linalg.vector_norm(g, dim=1)
-    scale = torch.where(norm >= clip, clip / norm, torch.ones_like(norm))
-    g.mul_(scale[:, None])
-    return norm
-
-
-def omega_penalty(W, a, delta, batch, keep=None):
-    """Pascanu et al. (2013) Omega, for all transitions h_k -> h_{k+1} at once.
-    W: (K, n, n); a: (K, M, n) = delta_{k+1} * f'(pre_{k+1}) (rows over transitions x batch);
-    delta: (K, M, n) = dE/dh_{k+1}; batch: B (the sum over k is divided by B = mean over the batch);
-    keep: optional (K or 1, M) bool of transitions that exist in the graph (truncated BPTT).
-    delta and f' are constants; only the direct dependence on W is differentiated.
-    Returns (Omega (K,), dOmega/dW (K, n, n))."""
-    v = torch.bmm(a, W)                                # delta_{k+1} diag(f') W, as a row vector
-    nv = torch.linalg.vector_norm(v, dim=-1)
-    nd2 = (delta * delta).sum(-1)
-    mask = nd2 >= _OMEGA_EPS
-    if keep is not None:
-        mask = mask & keep
-    nd = nd2.clamp_min(_OMEGA_EPS).sqrt()
-    ratio = nv / nd
-    zero = torch.zeros((), dtype=W.dtype, device=W.device)
-    omega = torch.where(mask, (ratio - 1) ** 2, zero).sum(1) / batch
-    # d/dv (||v||/||d|| - 1)^2 = 2 (ratio - 1) v / (||v|| ||d||); v = a W  =>  dW = a^T (d/dv)
-    coef = torch.where(mask, 2 * (ratio - 1) / (nv * nd).clamp_min(1e-30), zero) / batch
-    return omega, torch.bmm(a.transpose(1, 2), v * coef[..., None])
-
-
-def omega_penalty_authors(W, a, delta, eps=_OMEGA_EPS):
-    """Omega as the authors' code computes it (pascanur/trainingRNNs, RNN.py lines 194-210):
-        mean over the (transition, example) pairs with ||delta||^2 >= 1e-20 of (||a W||^2 / ||delta||^2 - 1)^2,
-    squared norms, a mean rather than the paper's sum over k / B, and the h_0 -> h_1 transition included
-    (their d_ht[1:] runs over dC/dh_1 .. dC/dh_T). Arguments as omega_penalty: a = delta * f' (rows over
-    transitions x batch), delta = dE/dh_{k+1}; both constants, only the direct dependence on W counts.
-    Returns (Omega (K,), dOmega/dW (K, n, n))."""
-    v = torch.bmm(a, W)
-    nv2 = (v * v).sum(-1)
-    nd2 = (delta * delta).sum(-1)
-    mask = nd2 >= eps
-    nd2 = nd2.clamp_min(eps)
-    zero = torch.zeros((), dtype=W.dtype, device=W.device)
-    r = torch.where(mask, nv2 / nd2 - 1, zero)
-    # theirs divides by the number of unmasked pairs (0/0 = NaN if none; we give 0 then)
-    count = mask.sum(1).clamp_min(1).to(W.dtype)
-    omega = (r * r).sum(1) / count
-    # d/dv (||v||^2/||d||^2 - 1)^2 = 4 r v / ||d||^2; v = a W  =>  dW = a^T (d/dv)
-    coef = 4 * r / (nd2 * count[:, None])
-    return omega, torch.bmm(a.transpose(1, 2), v * coef[..., None])
-
-
-def _loss_and_grad(z, y, kind, need_grad=True):
-    """z: (K, M, n_out) outputs, y: (K, M) int targets (-100 = ignored) or (K, M, n_out) floats.
-    Returns (sum of per-item losses (K,), item count (K,), dsum/dz or None)."""
-    if kind == "ce":
-        valid = y != -100
-        yc = y.clamp_min(0)
-        logp = torch.log_softmax(z, -1)
-        nll = -logp.gather(-1, yc[..., None]).squeeze(-1)
-        total = torch.where(valid, nll, torch.zeros_like(nll)).sum(1)
-        count = valid.sum(1).to(z.dtype)
-        dz = None
-        if need_grad:
-            dz = logp.exp_()
-            dz.scatter_add_(-1, yc[..., None], torch.full_like(nll, -1.0)[..., None])
-            dz.mul_(valid[..., None])
-        return total, count, dz
-    if kind == "mse":   # mean over batch, steps and output units (== F.mse_loss)
-        diff = z - y
-        total = (diff * diff).flatten(1).sum(1)
-        count = torch.full_like(total, diff[0].numel())
-        return total, count, (2 * diff if need_grad else None)
-    raise ValueError(f"unknown loss {kind!r}; expected 'ce' or 'mse'")
-
+# ----------------------------------------------------------------------------- activations
 
 # h = f(pre) written into the (strided) state buffer; matmuls write to a contiguous scratch first
 # because CPU bmm with a non-contiguous out= falls off its fast path (~7x slower)
@@ -225,22 +95,26 @@ _ACT_BACKWARD = {"tanh": lambda d, h, out: _tanh_bw(d, h, grad_input=out),
 
 class Ensemble:
     """K independent RNNs of one shape trained as one batched computation (leading model dim K).
-    omega_form: "paper" (omega_penalty) or "authors" (omega_penalty_authors); on_bad_gradient: "freeze" or
-    "authors" (see ON_BAD_GRADIENT). The defaults are the engine's behaviour before these options existed."""
+    omega_form: the form of Omega for members with omega > 0, a name in rnn/regularisers.py's OMEGA_FORMS or a
+    function with their signature. on_bad_gradient: None (a member whose loss or gradient norm is not finite is
+    frozen and counted as diverged) or a hook `hook(ens, norm, before) -> (K,) bools` called after clipping,
+    which may replace members' steps in ens.grad (counting them in ens.bad_steps) and returns the members it
+    handled, which then train on (rnn/models.py's authors_bad_gradient)."""
 
     def __init__(self, cell, n_in, n_hidden, n_out, members, optimizer="sgd", momentum=0.0,
-                 output="last", device="cpu", dtype=torch.float32, omega_form="paper", on_bad_gradient="freeze"):
+                 output="last", device="cpu", dtype=torch.float32, omega_form="paper", on_bad_gradient=None):
         if cell not in CELLS:
             raise ValueError(f"unknown cell {cell!r}; expected one of {CELLS}")
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {OPTIMIZERS}")
         if output not in ("last", "every"):
             raise ValueError("output must be 'last' or 'every'")
-        if omega_form not in OMEGA_FORMS:
-            raise ValueError(f"unknown omega_form {omega_form!r}; expected one of {OMEGA_FORMS}")
-        if on_bad_gradient not in ON_BAD_GRADIENT:
-            raise ValueError(f"unknown on_bad_gradient {on_bad_gradient!r}; expected one of {ON_BAD_GRADIENT}")
+        if not callable(omega_form) and omega_form not in OMEGA_FORMS:
+            raise ValueError(f"unknown omega_form {omega_form!r}; expected one of {tuple(OMEGA_FORMS)} or a function")
+        if on_bad_gradient is not None and not callable(on_bad_gradient):
+            raise ValueError(f"on_bad_gradient must be None or a function, not {on_bad_gradient!r}")
         self.omega_form, self.on_bad_gradient = omega_form, on_bad_gradient
+        self.regulariser = omega_form if callable(omega_form) else OMEGA_FORMS[omega_form]
         self.members = list(members)
         self.K = K = len(self.members)
         self.cell, self.n_in, self.n_hidden, self.n_out = cell, n_in, n_hidden, n_out
@@ -260,7 +134,7 @@ class Ensemble:
         self.flat = torch.zeros(K, P, **kw)      # parameters; W, V, ... are views into it
         self.grad = torch.zeros(K, P, **kw)
         for k, m in enumerate(self.members):
-            for name, value in _init_member(cell, n_in, n_hidden, n_out, m).items():
+            for name, value in init_member(cell, n_in, n_hidden, n_out, m).items():
                 self._view(self.flat, name)[k].copy_(value)
         self._names = ("W_ih", "W_hh", "b", "U", "c") if cell == "lstm" else ("W", "V", "b", "U", "c")
         for name, view in self.views(self.flat).items():   # plain cells: W, V, b are column blocks of Wcat
@@ -280,7 +154,7 @@ class Ensemble:
         self.step = 0                                                    # updates done
         self.diverged = torch.zeros(K, dtype=torch.bool, device=self.device)
         self.done = torch.zeros(K, dtype=torch.bool, device=self.device)     # stopped by fit's success check
-        self.bad_steps = torch.zeros(K, dtype=torch.long, device=self.device)   # authors' replacement steps taken
+        self.bad_steps = torch.zeros(K, dtype=torch.long, device=self.device)   # steps on_bad_gradient replaced
         self._diverged_step = torch.full((K,), -1, dtype=torch.long, device=self.device)
         self._bufs = {}
 
@@ -307,22 +181,6 @@ class Ensemble:
     @property
     def diverged_at(self):
         return [None if s < 0 else int(s) for s in self._diverged_step.tolist()]
-
-    def state_dict(self):
-        return {"flat": self.flat.clone(), "opt_state": {k: v.clone() for k, v in self.opt_state.items()},
-                "step": self.step, "diverged": self.diverged.clone(), "diverged_step": self._diverged_step.clone(),
-                "done": self.done.clone(), "bad_steps": self.bad_steps.clone()}
-
-    def load_state_dict(self, sd):
-        self.flat.copy_(sd["flat"])
-        for k, v in sd["opt_state"].items():
-            self.opt_state[k].copy_(v)
-        self.step = sd["step"]
-        self.diverged.copy_(sd["diverged"])
-        self._diverged_step.copy_(sd["diverged_step"])
-        if "done" in sd:        # absent in state dicts saved before these existed
-            self.done.copy_(sd["done"])
-            self.bad_steps.copy_(sd["bad_steps"])
 
     def _x(self, x):
         x = torch.as_tensor(x, dtype=self.dtype, device=self.device)
@@ -411,19 +269,8 @@ class Ensemble:
         # a member whose loss or gradient is not finite is frozen from now on
         before = self.diverged
         bad = ~(torch.isfinite(loss_v) & torch.isfinite(norm))
-        if self.on_bad_gradient == "authors":
-            # RNN.py 234-243: with clipping on, a norm that is NaN, Inf or > 1e10 makes the step
-            # W <- W - lr * 0.02 W (a shrink) with 0 for the other parameters, and training goes on.
-            # Their check sits inside `if clipstyle == 'rescale'`: unclipped members keep the freeze.
-            bad_norm = ~torch.isfinite(norm) | (norm > BAD_NORM)
-            shrink = bad_norm & torch.isfinite(self.clip) & ~before & ~self.done
-            if shrink.any():
-                g = torch.where(shrink[:, None], torch.zeros((), dtype=self.dtype, device=self.device), self.grad)
-                gW = self._view(g, "Wcat")[..., :self.n_hidden]
-                gW.copy_(torch.where(shrink[:, None, None], 0.02 * self.W, gW))
-                self.grad.copy_(g)
-                self.bad_steps += shrink
-            bad = bad & ~shrink
+        if self.on_bad_gradient is not None:   # a protocol's own step for unusable gradients
+            bad = bad & ~self.on_bad_gradient(self, norm, before)
         self._diverged_step = torch.where(bad & ~before, self.step, self._diverged_step)
         self.diverged = before | bad
         self._update(~self.diverged & ~self.done)
@@ -514,12 +361,7 @@ class Ensemble:
             zero = torch.zeros((), dtype=self.dtype, device=self.device)
             DH[:, s:T - 1] += torch.where(keep[..., None], torch.bmm(a, self.W), zero).view(K, T - 1 - s, B, n)
             if self.use_omega:
-                if self.omega_form == "paper":
-                    omega, gO = omega_penalty(self.W, a, DH[:, s + 1:].reshape(K, -1, n), B, keep)
-                else:
-                    # every step that gets gradient, h_s -> h_{s+1} too: theirs (no truncation) has h_0 -> h_1
-                    omega, gO = omega_penalty_authors(self.W, D[:, s:].reshape(K, -1, n),
-                                                      DH[:, s:].reshape(K, -1, n))
+                omega, gO = self.regulariser(self.W, D, DH, s, B, keep)
                 g["W"].add_(gO * self.omega[:, None, None])
         dEdh = torch.linalg.vector_norm(DH, dim=-1).mean(-1) if record_dEdh else None
         return total / count, dEdh, omega
@@ -597,109 +439,3 @@ class Ensemble:
         """(K, T, B, n) hidden states h_1..h_T."""
         x = self._x(x)
         return self._forward(x, "_eval")[:, 1:, :, :self.n_hidden].clone()
-
-
-# ----------------------------------------------------------------------------- training loop
-
-def default_eval_batch_size(members, length, n_hidden, n):
-    """Sequences per evaluation pass: keeps the K × T × B × n activations near 16M floats (64 MB)."""
-    return max(1, min(n, (1 << 24) // max(1, members * length * n_hidden)))
-
-
-def fit(ens, sample, *, updates, batch_size, loss, eval_every, test, metric, window=None,
-        dEdh_every=None, progress=None, eval_batch_size=None, check=None, check_every=20):
-    """Train `ens` for `updates` SGD steps on batches from `sample(rng, n) -> (x (T,n,n_in), y)`.
-    Member k draws from its own np.random.default_rng(seed), DATA_CHUNK batches per call, so its data
-    does not depend on the ensemble it is in. Records are numpy, NaN after a member diverged.
-
-    check: optional `check(ens) -> (K,) bools`, "has member k succeeded?", on data of its own (the
-    authors test on fresh sequences). As in the authors' loop (RNN.py lines 342 and 400-412: their update
-    counter n starts at 0, the test runs when n % checkFreq == 0 and n > 0, and success ends the run) it runs
-    after the update with 0-based index i whenever i > 0 and i % check_every == 0; a member that succeeds
-    is frozen and "success_at" records the updates it had (i + 1). Once every member has succeeded or
-    diverged the rest of the updates are skipped: their train records are NaN and the remaining test
-    evaluations repeat the last one (the models no longer change). Off by default."""
-    t0 = time.perf_counter()
-    K, dev = ens.K, ens.device
-    seeds = [m.seed for m in ens.members]
-    shared = len(set(seeds)) == 1       # one stream, passed as a shared (T,B,n_in) batch
-    rngs = [np.random.default_rng(s) for s in (seeds[:1] if shared else seeds)]
-    ybatch_dim = 2 if ens.output == "every" else 1     # in the stacked (K', ...) targets
-
-    def draw():
-        data = [sample(rng, DATA_CHUNK * batch_size) for rng in rngs]
-        xs = torch.as_tensor(np.stack([d[0] for d in data]), dtype=ens.dtype, device=dev)
-        ys = torch.as_tensor(np.stack([np.asarray(d[1]) for d in data]), device=dev)
-        return (xs[0], ys[0]) if shared else (xs, ys)
-
-    x_test, y_test = test
-    x_test_t = torch.as_tensor(x_test, dtype=ens.dtype, device=dev)
-    if eval_batch_size is None:   # keep the evaluation's state buffer around 64 MB
-        T_, N_ = x_test_t.shape[-3], x_test_t.shape[-2]
-        eval_batch_size = default_eval_batch_size(K, T_, ens.n_hidden, N_)
-
-    eval_steps = sorted(set(range(0, updates, eval_every)) | {updates}) if eval_every else [0, updates]
-    eval_set = set(eval_steps)
-    test_loss, test_err, train_loss, grad_norm, dEdh_steps, dEdh = [], [], [], [], [], []
-
-    def evaluate(step):
-        r = ens.evaluate(x_test_t, y_test, loss, batch_size=eval_batch_size)
-        dead = [d is not None and d < step for d in ens.diverged_at]
-        l = r["loss"].cpu().numpy().astype(np.float64)
-        e = np.asarray(metric(r["pred"].cpu().numpy(), y_test), dtype=np.float64)
-        l[dead], e[dead] = np.nan, np.nan
-        test_loss.append(l)
-        test_err.append(e)
-
-    chunk = None
-    success_at = [None] * K
-    stopped = None          # update index at which all members had finished (check only)
-    for i in range(updates):
-        if i in eval_set:
-            evaluate(i)
-        if check is not None and bool((ens.done | ens.diverged).all()):
-            stopped = i
-            break
-        j = i % DATA_CHUNK
-        if j == 0:
-            chunk = draw()
-        xb = chunk[0][..., j * batch_size:(j + 1) * batch_size, :]
-        yb = chunk[1].narrow(ybatch_dim - shared, j * batch_size, batch_size)
-        rec = dEdh_every is not None and i % dEdh_every == 0
-        r = ens.train_step(xb, yb, loss, window=window, record_dEdh=rec)
-        train_loss.append(r["loss"])
-        grad_norm.append(r["grad_norm"])
-        if rec:
-            dEdh_steps.append(i)
-            dEdh.append(r["dEdh"])
-        if check is not None and i > 0 and i % check_every == 0:
-            ok = torch.as_tensor(np.asarray(check(ens), dtype=bool), device=dev)
-            new = ok & ~ens.done & ~ens.diverged
-            for k in torch.nonzero(new).flatten().tolist():
-                success_at[k] = i + 1
-            ens.done |= new
-        if progress is not None:
-            progress.update(1)
-    if stopped is None:
-        evaluate(updates)
-    else:
-        nan = torch.full((K,), math.nan, dtype=ens.dtype, device=dev)
-        train_loss += [nan] * (updates - stopped)
-        grad_norm += [nan] * (updates - stopped)
-        if progress is not None:
-            progress.update(updates - stopped)
-        rest = [s for s in eval_steps if s > stopped]     # never empty: `updates` is one
-        evaluate(rest[0])
-        for _ in rest[1:]:          # the models no longer change
-            test_loss.append(test_loss[-1])
-            test_err.append(test_err[-1])
-
-    def stack(xs, shape):
-        return torch.stack(xs, 1).cpu().numpy() if xs else np.zeros(shape)
-    return {"eval_steps": np.asarray(eval_steps), "test_loss": np.stack(test_loss, 1),
-            "test_error": np.stack(test_err, 1), "train_loss": stack(train_loss, (K, 0)),
-            "grad_norm": stack(grad_norm, (K, 0)), "diverged_at": ens.diverged_at,
-            "dEdh_steps": dEdh_steps, "dEdh": stack(dEdh, (K, 0, 0)),
-            "seconds": time.perf_counter() - t0,
-            **({"success_at": success_at, "stopped_at": stopped} if check is not None else {}),
-            **({"bad_steps": ens.bad_steps.tolist()} if ens.on_bad_gradient == "authors" else {})}

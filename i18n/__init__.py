@@ -91,7 +91,7 @@ def entry_problem(source: str, translation: str) -> str | None:
     for m in re.finditer(r"\\([A-Za-z@]+|.?)", translation, re.S):
         name = m.group(1)
         if not (name in LATEX_COMMANDS if name[:1].isalpha() else name in LATEX_SYMBOLS):
-            return f"\\{name} is not one of the LaTeX commands a translation may use (pipeline/i18n.py: LATEX_COMMANDS)"
+            return f"\\{name} is not one of the LaTeX commands a translation may use (i18n/__init__.py: LATEX_COMMANDS)"
     bare = re.sub(r"\\\\|\\%%?|%\(\w+\)s", "", translation)
     if "%" in bare:
         return "a bare % starts a TeX comment; write \\%" + ("%" if formatted else "")

@@ -1,0 +1,85 @@
+"""What build.py checks and guards at the level of the process: the folders it is given (before any work),
+SIGTERM (unwound like Ctrl-C, so worker processes and their semaphores are released), a closed output pipe
+(not an error) and a disk that fills or vanishes (one line)."""
+import errno
+import os
+from pathlib import Path
+
+from pipeline import outputs
+
+
+class UsageError(Exception):
+    """Something the user asked for cannot work: one line, exit 2, before any work starts."""
+
+
+def check_out(out: Path, root: Path):
+    """Raises UsageError unless out is (or can be made) a folder this build can write to and may own."""
+    if why := outputs.refusal(out, root):
+        raise UsageError(why)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder; pass --out with a folder path")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise UsageError(f"cannot write to --out {out} ({e.strerror or e}); make it writable or pass another --out") from None
+
+
+def check_data_dir(data_dir: Path | None):
+    """--data-dir must be an existing folder: a typo is not silently created (nor MNIST downloaded into it)."""
+    if data_dir is None:
+        return
+    if not data_dir.exists():
+        raise UsageError(f"--data-dir {data_dir} does not exist; pass the folder that holds the four MNIST files "
+                         f"(or leave --data-dir out to use the default places)")
+    if not data_dir.is_dir():
+        raise UsageError(f"--data-dir {data_dir} is a file, not a folder; pass the folder that holds the four MNIST files")
+
+
+class Terminated(Exception):
+    """SIGTERM: unwinds like Ctrl-C, so that worker processes and their semaphores are released cleanly."""
+
+
+def terminate(signum, frame):
+    raise Terminated()
+
+
+class ClosedPipeSafe:
+    """stdout/stderr that a reader going away (`build.py | head -1`) cannot break: as `git log | head` does,
+    the build goes on silently, finishes its work and writes its stamp."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            self._closed()
+            return len(text)
+
+    def flush(self):
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self._closed()
+
+    def _closed(self):
+        devnull = os.open(os.devnull, os.O_WRONLY)   # later writes (and the final flush at exit) go nowhere
+        os.dup2(devnull, self.stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def disk_error(e: OSError) -> str:
+    """One line for a write that failed: the file, why, what to do."""
+    where = f" {e.filename}" if e.filename else ""
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"cannot write{where}: {e.strerror}; free some space there or pass another --out (every finished job is cached)"
+    if e.errno in (errno.ENOENT, errno.ESTALE, errno.EIO, errno.EROFS):
+        return f"cannot write{where}: {e.strerror} (did the output folder or its disk go away?); pass a usable --out and run again"
+    return f"cannot write{where}: {e.strerror or e}"
