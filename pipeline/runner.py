@@ -272,10 +272,18 @@ def project_zip() -> Path:
 
 
 def ship_code(client) -> None:
-    """Uploads the project's code to the scheduler and every worker (also those that join later), then checks
-    that a worker can import the jobs' code and torch; raises SchedulerError in one line otherwise."""
+    """Uploads the project's code to a scheduler and workers that run in other processes (workers that join
+    later get it too), then checks that a worker can import the jobs' code and torch; raises SchedulerError in
+    one line otherwise. A scheduler or workers inside this very process (a LocalCluster) share its code: they
+    are left alone, so that this process keeps importing the project from its folder."""
+    from distributed.diagnostics.plugin import SchedulerUploadFile, UploadFile
+    here = os.getpid()
     try:
-        client.upload_file(str(project_zip()))
+        zip_file = str(project_zip())
+        if client.run_on_scheduler(os.getpid) != here:   # the scheduler unpickles the task graph: it needs the code
+            client.register_plugin(SchedulerUploadFile(zip_file), name="rnn-gradients-code")
+        if here not in client.run(os.getpid).values():
+            client.register_plugin(UploadFile(zip_file), name="rnn-gradients-code")
         client.run(exec, "import pipeline.runner, torch")
     except Exception as e:
         raise SchedulerError(f"the Dask workers cannot import this project's jobs ({type(e).__name__}: {e}); install "
