@@ -7,13 +7,13 @@ import argparse
 import hashlib
 import json
 import os
-import signal
 import sys
 import time
 from pathlib import Path
 
-from i18n import LANGUAGES, SOURCE
-from pipeline.guard import ClosedPipeSafe, Terminated, UsageError, check_data_dir, check_out, disk_error, terminate
+from i18n import LANGUAGES, SOURCE, catalogue_file
+from pipeline import guard
+from pipeline.guard import UsageError, check_data_dir, check_out
 from pipeline.outputs import OutputError
 from pipeline.registry import EXPERIMENTS, NAMES, PROFILES
 
@@ -57,14 +57,10 @@ def parse_args(argv):
     p.add_argument("--data-dir", type=Path, metavar="DIR", help="folder with the four MNIST IDX files (.gz or raw)")
     p.add_argument("--no-pdf", action="store_true", help="stop after figures, tables and the MyST page (no TeX needed)")
     p.add_argument("--force", action="store_true", help="ignore the cache: recompute every experiment and rebuild every document")
-    p.add_argument("--ship", action="store_true",
-                   help="after the build, write its compute results into results/PROFILE/ (with a manifest) so that "
-                        "others build the documents without training (see README, Shipped results)")
-    p.add_argument("--verify", type=int, nargs="?", const=3, metavar="N",
-                   help="re-run N shipped jobs of --profile (default 3, cheap ones at random; with --only: those "
-                        "experiments' jobs) and report their deviation from the shipped numbers, then exit")
-    p.add_argument("--shipped", type=Path, default=ROOT / "results", metavar="DIR",
-                   help="folder of shipped results, one subfolder per profile. Default: results/")
+    p.add_argument("--ship", action="store_true", help="after the build, write its compute results and a manifest into results/PROFILE/")
+    p.add_argument("--verify", type=int, nargs="?", const=3, metavar="N", help="re-run N shipped jobs of --profile "
+                   "(default 3; with --only: those experiments') and compare them with the shipped numbers, then exit")
+    p.add_argument("--shipped", type=Path, default=ROOT / "results", metavar="DIR", help="shipped results. Default: results/")
     args = p.parse_args(argv)
     unknown = [n for n in args.only or [] if n not in NAMES]
     if unknown:
@@ -276,7 +272,6 @@ def compile_documents(context, outputs, notes, summary, lang) -> list[str]:
         except documents.DocumentError as e:
             print(f"error: {name}.pdf: {e}", file=sys.stderr)
             summary.append(["document", f"{name}.pdf", "FAILED", "-"])
-            outputs.written.discard(f"{name}.pdf")
             outputs.keep(f"{name}.pdf")   # the last good PDF stays, but is not listed as this build's
         for f in (out / "build").glob(f"{name}.*"):
             outputs.record(f"build/{f.name}")
@@ -284,69 +279,23 @@ def compile_documents(context, outputs, notes, summary, lang) -> list[str]:
 
 
 def adopt_shipped(args, plans, cache):
-    """Takes the jobs shipped in results/PROFILE/ (like cache hits), lists the stale ones, which are recomputed."""
+    """Takes the jobs shipped in results/PROFILE/ like cache hits (not those --force recomputes)."""
     from pipeline import shipped
-    force = {p.name for p in plans} if args.force and not args.only else set(args.only or []) if args.force else set()
-    try:
-        adopted = shipped.adopt(plans, cache, args.shipped / args.profile, force_names=force,
-                                log=lambda line: print(line, file=sys.stderr))
-    except shipped.ShippedError as e:
-        print(f"warning: {e}; computing without it", file=sys.stderr)
-        return shipped.Adopted()
-    by_experiment = {}
-    for name, index, why in adopted.stale:
-        by_experiment.setdefault((name, why), []).append(index)
-    for (name, why), indices in by_experiment.items():
-        print(f"stale: {len(indices)} shipped job(s) of {name} ({why}): recomputing job(s) "
-              f"{', '.join(map(str, indices[:12]))}{' …' if len(indices) > 12 else ''}", file=sys.stderr)
-    if adopted.used:
-        print(f"Using {len(adopted.used)} shipped job(s) from {args.shipped / args.profile} (no training for them).")
-    return adopted
+    force = set(args.only or [p.name for p in plans]) if args.force else set()
+    return shipped.adopt_for_build(plans, cache, args.shipped / args.profile, force,
+                                   log=lambda line: print(line, file=sys.stderr))
 
 
 def verify(args, cache) -> int:
-    """Re-runs shipped jobs in a scratch cache and compares their numbers with the shipped ones."""
-    import tempfile
-
-    from pipeline import runner, shipped
-    from pipeline.cache import JOB_ENTRY, Cache
-    folder = args.shipped / args.profile
+    """--verify N: re-runs N shipped jobs and compares them with the shipped numbers (pipeline/verify.py)."""
+    from pipeline import runner, shipped, verify as check
     device, plans = plan(args, cache)
     try:
-        chosen = shipped.choose_for_verify(plans, folder, args.verify, names=args.only or ())
+        chosen = check.choose(plans, args.shipped / args.profile, args.verify, names=args.only or ())
     except shipped.ShippedError as e:
         raise UsageError(str(e)) from None
-    print(f"Re-running {len(chosen)} shipped job(s) of {args.profile} from {folder}:")
-    with tempfile.TemporaryDirectory(prefix="verify-") as scratch:
-        scratch_cache = Cache(Path(scratch))
-        subset, origin = {}, {j.key: j.index for _, j in chosen}   # the trial numbers its jobs 0, 1, …
-        for p, j in chosen:
-            subset.setdefault(id(p), (p, []))[1].append(j)
-        trial = [runner.Plan(p.experiment, p.config, [runner.Job(j.experiment, i, j.spec, j.key, j.code)
-                                                      for i, j in enumerate(js)]) for p, js in subset.values()]
-        workers = args.jobs or min(runner.default_workers(), len(chosen))
-        results = runner.execute(trial, scratch_cache, device, workers=workers, scheduler=args.scheduler, force=True,
-                                 log=lambda line: print(line, file=sys.stderr),
-                                 data_dir=args.data_dir.resolve() if args.data_dir else None)
-    rows, ok = [], True
-    for t in trial:
-        for j, result in zip(t.jobs, results[t.name]):
-            original = Cache(folder).load(t.name, j.key, shape=JOB_ENTRY)
-            if isinstance(result, Exception):
-                rows.append([t.name, str(origin[j.key]), f"{original['seconds']:.1f}", "-", "-", "-", f"FAILED: {result}"])
-                ok = False
-                continue
-            abs_dev, rel_dev, mismatched = shipped.deviation(original["result"], result)
-            same = shipped.within_tolerance(abs_dev, rel_dev, mismatched)
-            ok = ok and same
-            rows.append([t.name, str(origin[j.key]), f"{original['seconds']:.1f}", f"{j.seconds:.1f}", f"{abs_dev:.3g}",
-                         f"{rel_dev:.3g}", "identical" if abs_dev == 0 and not mismatched else "within tolerance"
-                         if same else "DEVIATES" + (f" ({mismatched[0]})" if mismatched else "")])
-    print_table(rows, ["experiment", "job", "shipped s", "now s", "max |Δ|", "max |Δ|/|x|", "result"])
-    print(f"tolerance: |Δ| ≤ {shipped.ABS_TOL:g} or |Δ|/|x| ≤ {shipped.REL_TOL:g} (bit-identical expected on the same "
-          f"CPU model and torch; shipped on {', '.join(shipped.load_manifest(folder)['machines'])}, this is "
-          f"{shipped.cpu_name()})")
-    return 0 if ok else 1
+    workers = args.jobs or min(runner.default_workers(), len(chosen))
+    return check.rerun(plans, chosen, args.shipped / args.profile, device, workers, args.scheduler, print_table)
 
 
 def preflight(args, out):
@@ -379,52 +328,26 @@ def preflight(args, out):
 
 
 def main(argv=None) -> int:
-    streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = ClosedPipeSafe(sys.stdout), ClosedPipeSafe(sys.stderr)
-    try:
-        previous = signal.signal(signal.SIGTERM, terminate)
-    except ValueError:   # not the main thread (build.main called from a thread): no handler
-        previous = None
-    try:
-        return _main(argv)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        sys.stdout, sys.stderr = streams
-
-
-def _main(argv) -> int:
     args = parse_args(argv)
+    return guard.guarded(lambda: _main(args), usage_errors=(guard.UsageError, OutputError))
+
+
+def _main(args) -> int:
     out = args.out.resolve()
-    try:
-        cache = preflight(args, out)
-        if args.list:
-            device, plans = plan(args, cache)
-            list_plans(args, device, plans)
-            return 0
-        if args.verify is not None:
-            return verify(args, cache)
-        from pipeline import lock, outputs
-        with lock.exclusive(out, log=lambda line: print(line, file=sys.stderr, flush=True)):
-            owned = outputs.Outputs(out, args.lang)
-            owned.check(owned.planned(page=f"{output_name('page', args.lang)}.md", figures=[f for e in EXPERIMENTS for f in e.figures],
-                                      documents=[] if args.no_pdf else [output_name(d, args.lang) for d, _, _ in DOCUMENTS],
-                                      report_lang=REPORT_LANG))
-            return build(args, out, cache, owned)
-    except (UsageError, OutputError) as e:
-        print(f"build.py: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("\nInterrupted: every job that finished is cached; run the same command again to continue.", file=sys.stderr)
-        return 130
-    except Terminated:
-        print("\nTerminated: every job that finished is cached; run the same command again to continue.", file=sys.stderr)
-        return 143
-    except OSError as e:   # a full or vanished output disk, mid-build
-        print(f"build.py: error: {disk_error(e)}", file=sys.stderr)
-        return 1
+    cache = preflight(args, out)
+    if args.list:
+        device, plans = plan(args, cache)
+        list_plans(args, device, plans)
+        return 0
+    if args.verify is not None:
+        return verify(args, cache)
+    from pipeline import lock, outputs
+    with lock.exclusive(out, log=lambda line: print(line, file=sys.stderr, flush=True)):
+        owned = outputs.Outputs(out, args.lang)
+        owned.check(owned.planned(page=f"{output_name('page', args.lang)}.md", figures=[f for e in EXPERIMENTS for f in e.figures],
+                                  documents=[] if args.no_pdf else [output_name(d, args.lang) for d, _, _ in DOCUMENTS],
+                                  report_lang=REPORT_LANG))
+        return build(args, out, cache, owned)
 
 
 def build(args, out: Path, cache, outputs) -> int:
@@ -445,8 +368,7 @@ def build(args, out: Path, cache, outputs) -> int:
     summary, t_start = [], time.perf_counter()
     runnable, results, skipped = run(args, plans, cache, device, summary, shipped=set(adopted.used))
     failed = [str(r) for rs in results.values() for r in rs if isinstance(r, runner.JobFailed)]  # one line each
-    unavailable = [name for name in args.only or [] if name in results
-                   and any(isinstance(r, Exception) and not isinstance(r, runner.JobFailed) for r in results[name])]
+    unavailable = [n for n in args.only or [] if any(type(r) is not runner.JobFailed for r in results.get(n, []) if isinstance(r, Exception))]
     numbers = draw(args, runnable, results, cache, outputs, notes, skipped, summary)
 
     from analysis import claims, results as results_json
@@ -462,29 +384,15 @@ def build(args, out: Path, cache, outputs) -> int:
     except documents.DocumentError as e:
         print(f"error: {page}: {e}", file=sys.stderr)
         summary.append(["document", f"{page} (MyST)", "FAILED", "-"])
-        outputs.written.discard(page)
-        outputs.keep(page)
+        outputs.keep(page)   # the last good page stays, but is not listed as this build's
         ok = False
-    pdfs = []
+    pdfs = [] if args.no_pdf else compile_documents(context, outputs, notes, summary, args.lang)
     if args.no_pdf:
         print("--no-pdf: the PDFs were not built.")
-        for name in outputs.previous:   # not built this time is not "no longer written": the last PDFs stay
-            if name.endswith(".pdf") and "/" not in name or name.startswith("build/"):
-                outputs.keep(name)
-    else:
-        pdfs = compile_documents(context, outputs, notes, summary, args.lang)
-        ok = ok and len(pdfs) == len(DOCUMENTS)
-    for name in outputs.previous:
-        if name.startswith("build/"):   # LaTeX's work folder: kept for the next latexmk run
-            outputs.keep(name)
-    if notes.missing:
-        first = min(notes.missing, key=len)
-        notes.warn(f"{len(notes.missing)} text(s) have no translation in {i18n_catalogue()} "
-                   f"and are shown in Russian, e.g. {first[:80]!r}; see i18n/__init__.py to update it")
-    for warning in notes.warnings:
+    ok = ok and (args.no_pdf or len(pdfs) == len(DOCUMENTS))
+    for warning in notes.all_warnings(catalogue_file(REPORT_LANG).relative_to(ROOT)):
         print(f"warning: {warning}", file=sys.stderr)
-    removed = outputs.remove_stale()
-    outputs.finish()
+    removed = outputs.settle(no_pdf=args.no_pdf)
 
     print()
     print_table(summary, ["stage", "item", "status", "seconds"])
@@ -496,8 +404,7 @@ def build(args, out: Path, cache, outputs) -> int:
     for name in unavailable:
         print(f"error: {name} was asked for with --only but cannot run here: {skipped.get(name, 'unavailable')}", file=sys.stderr)
     if removed:
-        print(f"Removed {len(removed)} file(s) an earlier build wrote and this one no longer does: {', '.join(removed[:5])}"
-              + (" …" if len(removed) > 5 else ""))
+        print(f"Removed {len(removed)} file(s) an earlier build wrote and this one no longer does: {', '.join(removed)}")
     built = ", ".join(pdfs + ([page] if page in outputs.written else [])
                       + [f"{documents.figures_folder(lang)}/" for lang in dict.fromkeys([args.lang, REPORT_LANG])])
     print(f"\nOutputs in {out}: {built} (total {time.perf_counter() - t_start:.0f} s)")
@@ -511,11 +418,6 @@ def build(args, out: Path, cache, outputs) -> int:
     stamp.write_text(json.dumps({"fingerprint": fingerprint, "summary": summary,
                                  "outputs": {name: file_digest(out / name) for name in deliverables}}))
     return 0
-
-
-def i18n_catalogue() -> str:
-    import i18n
-    return str(i18n.catalogue_file(REPORT_LANG).relative_to(ROOT))
 
 
 def constants() -> dict:
@@ -536,21 +438,12 @@ def environment(args, device) -> dict:
 
     import numpy
     import torch
+
+    from pipeline import shipped
     return dict(python=platform.python_version(), torch=torch.__version__, numpy=numpy.__version__,
-                platform=f"{platform.system()} {platform.machine()}", cpu=cpu_name(), cores=os.cpu_count(),
+                platform=f"{platform.system()} {platform.machine()}", cpu=shipped.cpu_name(), cores=os.cpu_count(),
                 device=device, commit=git_commit(), profile=args.profile,
                 threads=1)  # every job runs with one torch thread (pipeline.runner.run_job)
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-    return platform.processor() or "unknown"
 
 
 if __name__ == "__main__":

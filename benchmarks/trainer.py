@@ -1,10 +1,13 @@
 """Speed of one training step: rnn.engine vs plain torch.nn, side by side in one run.
 
-    python benchmarks/trainer.py [--quick] [--device cpu|cuda] [--threads N]
+    python benchmarks/trainer.py [--quick] [--device cpu|cuda] [--threads N] [--cpu-time]
 
 Cases are interleaved (A, B, A, B, ...) so that a change in machine load hits both sides; each time
 is the median over repetitions after a warm-up. The last line is machine-readable:
-    ratios: rnn_speedup=A roofline_fraction=B ensemble_speedup=C lstm_speedup=D fast_tanh_speedup=E
+    ratios: rnn_speedup=A roofline_fraction=B ensemble_speedup=C lstm_speedup=D member_step_us=E floor_fraction=F
+member_step_us: one member's forward + backward through one time step in the 16-member tanh ensemble (n = 50,
+B = 20, T = 100: the default build's temporal-order runs); floor_fraction: the floor (that step's matmul FLOPs at
+one core's large-matmul speed, 2048^3 torch.mm on 1 thread, timed interleaved with it) / member_step_us.
 """
 import argparse
 import os
@@ -16,14 +19,16 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import rnn  # noqa: E402
-from rnn import engine  # noqa: E402
+from rnn import setup_torch  # noqa: E402
 from rnn.engine import Ensemble, Member  # noqa: E402
 
 
 def sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize()
+
+
+CLOCK = time.perf_counter     # --cpu-time: time.process_time
 
 
 def timed(fns, reps, device):
@@ -34,10 +39,10 @@ def timed(fns, reps, device):
     times = {k: [] for k in fns}
     for _ in range(reps):
         for k, f in fns.items():
-            t = time.perf_counter()
+            t = CLOCK()
             f()
             sync(device)
-            times[k].append(time.perf_counter() - t)
+            times[k].append(CLOCK() - t)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -57,6 +62,26 @@ def engine_step(ens, x, y):
     return lambda: ens.train_step(x, y, "ce")
 
 
+def step_flops(cell, n_in, n, B):
+    """Matmul FLOPs of one member's time step: forward [h|x|1] @ Wcat^T, backward dE/dpre @ W, and the step's
+    share of the weight-gradient product dE/dpre^T [h|x|1]."""
+    rows = 4 * n if cell == "lstm" else n
+    m = n + n_in + 1
+    return 2 * B * m * rows + 2 * B * rows * n + 2 * B * rows * m
+
+
+def one_core_mm(device, size=2048):
+    """A size^3 matmul on one thread (the floor's speed), as a function to time with the others."""
+    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
+
+    def run():
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        a @ b
+        torch.set_num_threads(threads)
+    return run
+
+
 def rnn_flops(T, B, n_in, n, n_out):
     """Matmul FLOPs of one fwd+bwd step: recurrence fwd and bwd, weight grads, input proj, head."""
     rec = 2 * T * B * n * n
@@ -70,8 +95,13 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (< 1 min)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time with the process's CPU time, not wall-clock (a shared machine; use with --threads 1)")
     args = ap.parse_args()
-    rnn.setup_torch(None)   # flush-to-zero; --threads below
+    global CLOCK
+    if args.cpu_time:
+        CLOCK = time.process_time
+    setup_torch(None)   # flush-to-zero; --threads below
     if args.threads:
         torch.set_num_threads(args.threads)
     dev = torch.device(args.device)
@@ -117,24 +147,19 @@ def main():
     def sequential():
         for k, e in enumerate(singles):
             e.train_step(xk[k], yk[k], "ce")
-    t = timed({"batched": lambda: batched.train_step(xk, yk, "ce"), "sequential": sequential}, reps * 3, dev)
+    t = timed({"batched": lambda: batched.train_step(xk, yk, "ce"), "sequential": sequential,
+               "mm1": one_core_mm(dev)}, reps * 3, dev)
     ratios["ensemble_speedup"] = t["sequential"] / t["batched"]
     rows.append(("16 x tanh RNN n=50 B=20 T=100", "Ensemble K=16", t["batched"], ratios["ensemble_speedup"], None))
     rows.append(("16 x tanh RNN n=50 B=20 T=100", "16 x K=1 in turn", t["sequential"], 1.0, None))
-
-    # 2b. the same ensemble step with tanh computed as 2 sigmoid(2x) - 1 (engine.FAST_TANH), per member
-    fast = Ensemble("tanh", n_in, n, n_out, members, device=dev)
-
-    def with_tanh(ens, on):
-        def step():
-            engine.FAST_TANH = on
-            ens.train_step(xk, yk, "ce")
-        return step
-    t = timed({"torch.tanh": with_tanh(batched, False), "fast": with_tanh(fast, True)}, reps * 3, dev)
-    engine.FAST_TANH = False
-    ratios["fast_tanh_speedup"] = t["torch.tanh"] / t["fast"]
-    rows.append(("per member of 16, n=50 T=100", "FAST_TANH=True", t["fast"] / K, ratios["fast_tanh_speedup"], None))
-    rows.append(("per member of 16, n=50 T=100", "torch.tanh", t["torch.tanh"] / K, 1.0, None))
+    # 2b. per member-step, against the floor: the step's matmul FLOPs at one core's large-matmul speed
+    roof1 = 2 * 2048 ** 3 / t["mm1"] / 1e9
+    ratios["member_step_us"] = t["batched"] / (K * T) * 1e6
+    floor_us = step_flops("tanh", n_in, n, B) / (roof1 * 1e9) * 1e6
+    ratios["floor_fraction"] = floor_us / ratios["member_step_us"]
+    floor_line = (f"member-step (K={K} tanh n={n} B={B} T={T}): {ratios['member_step_us']:.2f} us; floor "
+                  f"{floor_us:.2f} us ({step_flops('tanh', n_in, n, B) / 1e6:.3f} MFLOP at {roof1:.1f} GFLOP/s, "
+                  f"2048^3 mm on one core); floor fraction {ratios['floor_fraction']:.2f}")
 
     # 3. LSTM, 100 units, batch 128, 784 steps
     T, B, n, n_in, n_out = 784, 128, 100, 1, 10
@@ -154,9 +179,10 @@ def main():
         sp = "" if speed is None else f"{speed:.2f}x"
         g = "" if gf is None else f"{gf:.1f}"
         print(f"| {case:32s} | {impl:16s} | {sec * 1e3:9.2f} | {sp:>7s} | {g:>7s} |")
+    print(floor_line)
     print("ratios: " + " ".join(f"{k}={ratios[k]:.2f}" for k in
                                 ("rnn_speedup", "roofline_fraction", "ensemble_speedup", "lstm_speedup",
-                                 "fast_tanh_speedup")))
+                                 "member_step_us", "floor_fraction")))
 
 
 if __name__ == "__main__":

@@ -46,6 +46,14 @@ class Notes:
         if text not in self.warnings:
             self.warnings.append(text)
 
+    def all_warnings(self, catalogue) -> list[str]:
+        """The warnings, with one for the untranslated texts (naming the catalogue) when there are any."""
+        if self.missing:
+            first = min(self.missing, key=len)
+            self.warn(f"{len(self.missing)} text(s) have no translation in {catalogue} and are shown in Russian, "
+                      f"e.g. {first[:80]!r}; see i18n/__init__.py to update it")
+        return self.warnings
+
 
 NAN_WARNING = "a number in the documents is NaN (an experiment produced no value); it is shown as —"
 

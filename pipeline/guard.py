@@ -3,6 +3,8 @@ SIGTERM (unwound like Ctrl-C, so worker processes and their semaphores are relea
 (not an error) and a disk that fills or vanishes (one line)."""
 import errno
 import os
+import signal
+import sys
 from pathlib import Path
 
 from pipeline import outputs
@@ -83,3 +85,35 @@ def disk_error(e: OSError) -> str:
     if e.errno in (errno.ENOENT, errno.ESTALE, errno.EIO, errno.EROFS):
         return f"cannot write{where}: {e.strerror} (did the output folder or its disk go away?); pass a usable --out and run again"
     return f"cannot write{where}: {e.strerror or e}"
+
+
+def guarded(body, usage_errors) -> int:
+    """Runs body() as the build's process and returns its exit code: usage_errors are one line and 2, Ctrl-C
+    130, SIGTERM 143 (both after the workers were stopped), a write that failed mid-build (full or vanished
+    disk) one line and 1; stdout and stderr survive a closed pipe."""
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = ClosedPipeSafe(sys.stdout), ClosedPipeSafe(sys.stderr)
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:   # not the main thread (build.main called from a thread): no handler
+        previous = None
+    try:
+        return body()
+    except usage_errors as e:
+        print(f"build.py: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nInterrupted: every job that finished is cached; run the same command again to continue.", file=sys.stderr)
+        return 130
+    except Terminated:
+        print("\nTerminated: every job that finished is cached; run the same command again to continue.", file=sys.stderr)
+        return 143
+    except OSError as e:   # a full or vanished output disk, mid-build
+        print(f"build.py: error: {disk_error(e)}", file=sys.stderr)
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        sys.stdout, sys.stderr = streams

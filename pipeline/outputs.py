@@ -160,7 +160,9 @@ class Outputs:
         self.written.add(name)
 
     def keep(self, name: str) -> None:
-        """An earlier output this build did not write but must not remove (e.g. a PDF under --no-pdf)."""
+        """An earlier output this build did not write (or failed to) but must not remove (e.g. a PDF under --no-pdf,
+        the last good PDF of a document that failed)."""
+        self.written.discard(name)
         if name in self.previous:
             self.kept.add(name)
 
@@ -173,6 +175,16 @@ class Outputs:
             if path.is_file() and not self._link_on_the_way(name):
                 path.unlink()
                 removed.append(name)
+        return removed
+
+    def settle(self, no_pdf: bool) -> list[str]:
+        """The end of a build: keeps LaTeX's work folder (build/) and, when no PDF was asked for, the last PDFs
+        (not built this time is not "no longer written"); removes the stale rest; writes the manifest."""
+        for name in self.previous:
+            if name.startswith("build/") or no_pdf and name.endswith(".pdf") and "/" not in name:
+                self.keep(name)
+        removed = self.remove_stale()
+        self.finish()
         return removed
 
     def finish(self) -> None:

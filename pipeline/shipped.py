@@ -15,10 +15,8 @@ Parts of a run may be shipped by several builds (`--only`); rows accumulate as l
 import datetime
 import hashlib
 import json
-import math
 import os
 import platform
-import random
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -30,13 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "results"
 MANIFEST = "manifest.json"
 FORMAT = 1
-# Bit-identical is expected on the same CPU model and torch; a deviation beyond these is a failed verification.
-ABS_TOL, REL_TOL = 1e-12, 1e-9
-
-
-def is_timing(key) -> bool:
-    """Wall-clock measurements inside results (seconds per update, truncated BPTT's price): never compared."""
-    return isinstance(key, str) and ("seconds" in key or key == "price")
 
 
 class ShippedError(Exception):
@@ -142,6 +133,24 @@ def adopt(plans, cache: Cache, folder: Path, force_names=(), log=print) -> Adopt
     return outcome
 
 
+def adopt_for_build(plans, cache: Cache, folder: Path, force_names, log=print) -> Adopted:
+    """adopt(), then one line per experiment with stale jobs (recomputed) and one saying what was used."""
+    try:
+        adopted = adopt(plans, cache, folder, force_names=force_names, log=log)
+    except ShippedError as e:
+        log(f"warning: {e}; computing without it")
+        return Adopted()
+    by_experiment = {}
+    for name, index, why in adopted.stale:
+        by_experiment.setdefault((name, why), []).append(index)
+    for (name, why), indices in by_experiment.items():
+        log(f"stale: {len(indices)} shipped job(s) of {name} ({why}): recomputing job(s) "
+            f"{', '.join(map(str, indices[:12]))}{' …' if len(indices) > 12 else ''}")
+    if adopted.used:
+        log(f"Using {len(adopted.used)} shipped job(s) from {folder} (no training for them).")
+    return adopted
+
+
 def _why_stale(row: dict, job, plan) -> str:
     if row.get("torch") != torch_version():
         return f"shipped with torch {row.get('torch')}, this is {torch_version()}"
@@ -232,76 +241,3 @@ def check(folder: Path) -> list[str]:
         if entry not in listed:
             problems.append(f"{entry} is not listed in the manifest")
     return problems
-
-
-def choose_for_verify(plans, folder: Path, n: int, names=(), seed=None) -> list:
-    """(plan, job) pairs to re-run: the named experiments' shipped jobs, else n at random among the cheaper half
-    of the current (non-stale) shipped jobs."""
-    manifest = load_manifest(folder)
-    if manifest is None:
-        raise ShippedError(f"nothing is shipped in {folder}: --verify needs a shipped run (build.py --ship)")
-    seconds = {(r["experiment"], r["key"]): r["seconds"] for r in manifest["jobs"]}
-    # a job that only measures time (truncated BPTT's price) has nothing to compare
-    current = [(p, j) for p in plans for j in p.jobs if (p.name, j.key) in seconds and not any(map(is_timing, j.spec))]
-    if names:
-        current = [(p, j) for p, j in current if p.name in names]
-    if not current:
-        raise ShippedError(f"no shipped job in {folder} matches the current code"
-                           + (f" for {', '.join(names)}" if names else "") + " (all stale?)")
-    if names:
-        return current[:n] if n else current
-    current.sort(key=lambda pj: seconds[(pj[0].name, pj[1].key)])
-    cheap = current[:max(n, math.ceil(len(current) / 2))]
-    return random.Random(seed).sample(cheap, min(n, len(cheap)))
-
-
-def deviation(shipped, recomputed) -> tuple[float, float, list]:
-    """Largest absolute and relative deviation over every number in two results of the same structure, and
-    the paths where the structure itself differs."""
-    import numpy as np
-    worst = [0.0, 0.0]
-    mismatched = []
-
-    def numeric(v):
-        return isinstance(v, (int, float, np.ndarray, np.generic)) and not isinstance(v, bool)
-
-    def walk(a, b, path):
-        if isinstance(a, np.ndarray) != isinstance(b, np.ndarray):   # a list against an array: compare as arrays
-            try:
-                a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-            except (TypeError, ValueError):
-                mismatched.append(f"{path}: {type(a).__name__} vs {type(b).__name__}")
-                return
-        if isinstance(a, dict) and isinstance(b, dict):
-            if set(a) != set(b):
-                mismatched.append(f"{path}: keys differ")
-            for k in set(a) & set(b):
-                if not is_timing(k):
-                    walk(a[k], b[k], f"{path}/{k}")
-        elif isinstance(a, list | tuple) and isinstance(b, list | tuple):
-            if len(a) != len(b):
-                mismatched.append(f"{path}: lengths {len(a)} and {len(b)}")
-            for i, (x, y) in enumerate(zip(a, b)):
-                walk(x, y, f"{path}[{i}]")
-        elif numeric(a) and numeric(b):
-            x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-            if x.shape != y.shape:
-                mismatched.append(f"{path}: shapes {x.shape} and {y.shape}")
-                return
-            both_nan = np.isnan(x) & np.isnan(y)
-            same_inf = np.isinf(x) & (x == y)
-            diff = np.where(both_nan | same_inf, 0.0, np.abs(x - y))
-            diff = np.where(np.isnan(diff), np.inf, diff)          # NaN on one side only
-            if diff.size:
-                worst[0] = max(worst[0], float(diff.max()))
-                scale = np.maximum(np.abs(x), np.abs(y))
-                rel = np.where(diff == 0, 0.0, diff / np.where(scale > 0, scale, 1.0))
-                worst[1] = max(worst[1], float(rel.max()))
-        elif a != b:
-            mismatched.append(f"{path}: {a!r:.30} vs {b!r:.30}")
-    walk(shipped, recomputed, "")
-    return worst[0], worst[1], mismatched
-
-
-def within_tolerance(abs_dev: float, rel_dev: float, mismatched: list) -> bool:
-    return not mismatched and (abs_dev <= ABS_TOL or rel_dev <= REL_TOL)

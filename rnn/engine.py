@@ -9,7 +9,8 @@ buffers, and the gradients of W, V, b for all steps are one big matmul at the en
 autograd's (tests/test_engine.py). Model (row-vector form, W h == h @ W^T):
     h_t = f(W h_{t-1} + V x_t + b),  h_0 = 0,   y_hat = U h + c
 All of a member's parameters live in one row of a flat (K, P) tensor, so gradient norms, clipping
-and the optimisers are a handful of (K, P) ops, with no mixing across members.
+and the optimisers are a handful of (K, P) ops, with no mixing across members. The cells' elementwise maths
+(activations, the LSTM's time loops) is rnn/cells.py.
 
 The engine is generic: a paper's protocol is passed in, not written here. `regulariser` is one of
 rnn/regularisers.py's OMEGA_FORMS; `on_bad_gradient` is a hook for a member whose gradient norm is not usable
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
+from rnn.cells import ACT, ACT_BACKWARD, lstm_backward, lstm_forward
 from rnn.init import init_member
 from rnn.losses import loss_and_grad as _loss_and_grad
 from rnn.optim import OPTIMIZERS, clip_by_global_norm
@@ -31,15 +33,6 @@ from rnn.regularisers import OMEGA_FORMS
 __all__ = ["Member", "Ensemble", "CELLS"]
 
 CELLS = ("tanh", "sigmoid", "relu", "linear", "lstm")
-
-
-# tanh(x) = 2 sigmoid(2x) - 1 in the tanh cell's forward, for builds where torch.tanh is much slower than
-# torch.sigmoid. Off by default: it changes the last bits of every tanh-cell number (absolute error ~1e-7
-# in float32; gradients still match autograd, tests/test_engine.py). On this project's CPU build
-# (torch 2.13.0+cpu, AVX512) torch.tanh is no slower than torch.sigmoid and the switch gains nothing
-# (benchmarks/trainer.py: fast_tanh_speedup 0.99). Read at each forward pass.
-FAST_TANH = False
-
 
 
 @dataclass(frozen=True)
@@ -66,29 +59,6 @@ def _param_shapes(cell, n_in, n, n_out):
     # LSTM: [W_hh | W_ih | b], gate order i, f, g, o as in torch.nn.LSTM, one bias (b_ih + b_hh merged)
     rows = 4 * n if cell == "lstm" else n
     return {"Wcat": (rows, n + n_in + 1), "U": (n_out, n), "c": (n_out,)}
-
-
-# ----------------------------------------------------------------------------- activations
-
-# h = f(pre) written into the (strided) state buffer; matmuls write to a contiguous scratch first
-# because CPU bmm with a non-contiguous out= falls off its fast path (~7x slower)
-_ACT = {"tanh": lambda p, h: torch.tanh(p, out=h), "sigmoid": lambda p, h: torch.sigmoid(p, out=h),
-        "relu": lambda p, h: torch.clamp_min(p, 0, out=h), "linear": lambda p, h: h.copy_(p)}
-
-
-def _fast_tanh(p, h, minus_one):
-    # p already holds 2 * pre (the forward multiplies the weights by 2 instead: exact in floating point)
-    torch.add(minus_one, torch.sigmoid(p, out=p), alpha=2, out=h)
-
-
-_tanh_bw = torch.ops.aten.tanh_backward.grad_input          # d * (1 - y^2), y = tanh(pre)
-_sigmoid_bw = torch.ops.aten.sigmoid_backward.grad_input    # d * y (1 - y)
-_threshold_bw = torch.ops.aten.threshold_backward.grad_input   # d * (y > 0)
-# out <- d * f'(pre), with f' read off h = f(pre): the forward pass keeps only hidden states
-_ACT_BACKWARD = {"tanh": lambda d, h, out: _tanh_bw(d, h, grad_input=out),
-                 "sigmoid": lambda d, h, out: _sigmoid_bw(d, h, grad_input=out),
-                 "relu": lambda d, h, out: _threshold_bw(d, h, 0, grad_input=out),
-                 "linear": lambda d, h, out: out.copy_(d) if out is not d else out}
 
 
 # ----------------------------------------------------------------------------- the ensemble
@@ -157,6 +127,7 @@ class Ensemble:
         self.bad_steps = torch.zeros(K, dtype=torch.long, device=self.device)   # steps on_bad_gradient replaced
         self._diverged_step = torch.full((K,), -1, dtype=torch.long, device=self.device)
         self._bufs = {}
+        self._views = {}      # per-step views of the buffers, see _step_views
 
     # ---- bookkeeping
     def views(self, flat):
@@ -177,6 +148,19 @@ class Ensemble:
         if b is None or b.shape != shape:
             b = self._bufs[name] = torch.empty(shape, dtype=self.dtype, device=self.device)
         return b
+
+    def _step_views(self, key, buf, steps, cols=None):
+        """[_steps(buf)[t] for t < steps] ((K, B, ...), or (B, ...) when K == 1), built once per buffer: slicing
+        costs ~1 us a view, a sizeable part of a small step. cols: a slice of the last dim (h in Z's rows, a gate)."""
+        key = key, None if cols is None else (cols.start, cols.stop)
+        hit = self._views.get(key)
+        if hit is not None and hit[0] is buf:
+            return hit[1]
+        per = list(self._steps(buf)[:steps].unbind(0))
+        if cols is not None:
+            per = [v[..., cols] for v in per]
+        self._views[key] = (buf, per)
+        return per
 
     @property
     def diverged_at(self):
@@ -211,44 +195,37 @@ class Ensemble:
         """Z (K, T+1, B, n+n_in+1) with Z[:, t] = [h_t | x_{t+1} | 1]; h_0 = 0, h_t filled by the caller."""
         K, n, n_in = self.K, self.n_hidden, self.n_in
         T, B = x.shape[-3], x.shape[-2]
-        Z = self._buf("Z" + name, (K, T + 1, B, n + n_in + 1))
-        Z[:, 0, :, :n].zero_()
+        shape = (K, T + 1, B, n + n_in + 1)
+        Z = self._bufs.get("Z" + name)
+        if Z is None or Z.shape != shape:   # h_0, the last row's input and the 1s are never overwritten
+            Z = self._buf("Z" + name, shape)
+            Z[:, 0, :, :n].zero_()
+            Z[:, T, :, n:].zero_()
+            Z[:, :, :, -1].fill_(1.0)
         Z[:, :T, :, n:n + n_in] = x
-        Z[:, T, :, n:].zero_()
-        Z[:, :, :, -1].fill_(1.0)
         return Z
 
     def _forward(self, x, name=""):
         """Runs the recurrence; returns Z (LSTM: also stores gates A, cells C, tanh(C) in buffers)."""
         Z = self._state_buffer(x, name)
         n, T = self.n_hidden, x.shape[-3]
-        mm, Zs, Wt = (torch.mm if self.K == 1 else torch.bmm), self._steps(Z), self._mat(self.Wcat).transpose(-1, -2)
         K, B = self.K, x.shape[-2]
+        mm, Zs = (torch.mm if K == 1 else torch.bmm), self._step_views("Z" + name, Z, T + 1)
+        # a contiguous copy of [W | V | b]^T: MKL's small GEMMs run up to ~1.4x faster on it than on the transposed
+        # view (K = 16, n = 50), with the same bits on this project's machine (torch 2.13 with MKL 2024.2)
+        Wt = self._buf("Wt", (K, Z.shape[-1], self.Wcat.shape[1]))
+        Wt.copy_(self.Wcat.transpose(1, 2))
+        Wt = self._mat(Wt)
         if self.cell != "lstm":
-            pre = self._mat(self._buf("pre", (K, B, n)))
-            if self.cell == "tanh" and FAST_TANH:
-                Wt2, minus_one = Wt * 2, torch.tensor(-1.0, dtype=self.dtype, device=self.device)
-                for t in range(T):
-                    _fast_tanh(mm(Zs[t], Wt2, out=pre), Zs[t + 1][..., :n], minus_one)
-                return Z
-            act = _ACT[self.cell]
+            # the product and the activation run on a contiguous (K, B, n) block, which is then copied into the
+            # state rows (the backward reads f' off them): see rnn/cells.py's ACT
+            h, hz = self._mat(self._buf("pre", (K, B, n))), self._step_views("hZ" + name, Z, T + 1, cols=slice(0, n))
+            act = ACT[self.cell]
             for t in range(T):
-                act(mm(Zs[t], Wt, out=pre), Zs[t + 1][..., :n])
+                act(mm(Zs[t], Wt, out=h))
+                hz[t + 1].copy_(h)
             return Z
-        A = self._buf("A" + name, (K, T, B, 4 * n))       # gate activations i, f, g, o
-        C = self._buf("C" + name, (K, T + 1, B, n))       # cells, c_0 = 0
-        TC = self._buf("TC" + name, (K, T, B, n))         # tanh(c_{t+1})
-        C[:, 0].zero_()
-        As, Cs, TCs = self._steps(A), self._steps(C), self._steps(TC)
-        pre = self._mat(self._buf("pre", (K, B, 4 * n)))
-        for t in range(T):
-            mm(Zs[t], Wt, out=pre)
-            a = As[t]
-            torch.sigmoid(pre[..., :2 * n], out=a[..., :2 * n])
-            torch.tanh(pre[..., 2 * n:3 * n], out=a[..., 2 * n:3 * n])
-            torch.sigmoid(pre[..., 3 * n:], out=a[..., 3 * n:])
-            c = torch.mul(a[..., n:2 * n], Cs[t], out=Cs[t + 1]).addcmul_(a[..., :n], a[..., 2 * n:3 * n])
-            torch.mul(a[..., 3 * n:], torch.tanh(c, out=TCs[t]), out=Zs[t + 1][..., :n])
+        lstm_forward(self, Z, Zs, Wt, mm, name)
         return Z
 
     def _outputs(self, Z):
@@ -323,9 +300,11 @@ class Ensemble:
         g["U"].copy_(torch.bmm(dz.transpose(1, 2), hs))
         g["c"].copy_(dz.sum(1))
         G = torch.bmm(dz, self.U)            # direct dE/dh from the outputs: (K, B, n) or (K, T*B, n)
-        Zs = self._steps(Z)
         need_dh = record_dEdh or self.use_omega
-        DH = torch.zeros(K, T, B, n, dtype=self.dtype, device=self.device) if need_dh else None
+        DH = None
+        if need_dh:   # dE/dh_{t+1}: 0 before s (no gradient); every later step is written below
+            DH = self._buf("DH", (K, T, B, n))
+            DH[:, :s].zero_()
 
         if self.cell != "lstm":
             # D[:, t] = dE/dpre_{t+1} = dE/dh_{t+1} * f'; dE/dh_t = direct + dE/dpre_{t+1} W
@@ -338,73 +317,44 @@ class Ensemble:
                 DH[:, T - 1] = D[:, T - 1]
                 if every:
                     DH[:, :T - 1] = D[:, :T - 1]
-            Ds, W, fprime = self._steps(D), self._mat(self.W), _ACT_BACKWARD[self.cell]
+            Ds, W, fprime = self._step_views("D", D, T), self._mat(self.W), ACT_BACKWARD[self.cell]
+            hs = self._step_views("hZ", Z, T + 1, cols=slice(0, n))     # hs[t + 1] = h_{t+1}
             addmm, tmp = (torch.addmm if K == 1 else torch.baddbmm), self._mat(self._buf("pre", (K, B, n)))
             for t in range(T - 1, s - 1, -1):
                 if t < T - 1 and linked[t + 1]:   # D[t] (holding the direct part if every) + D[t+1] W
                     d = addmm(Ds[t], Ds[t + 1], W, out=tmp) if every else mm(Ds[t + 1], W, out=tmp)
                 else:
                     d = Ds[t]
-                fprime(d, Zs[t + 1][..., :n], Ds[t])
+                fprime(d, hs[t + 1], Ds[t])
             Dw = D[:, s:].reshape(K, (T - s) * B, n)
         else:
-            Dw = self._backprop_lstm(Z, G, s, linked, DH)
+            Dw = lstm_backward(self, Z, G, s, linked, DH)
 
         # gradients of the recurrent block: one matmul over all steps, dE/dpre^T [h_{t-1} | x_t | 1]
-        g["Wcat"].copy_(torch.bmm(Dw.transpose(1, 2), Z[:, s:T].reshape(K, (T - s) * B, -1)))
+        Zw = Z[:, s:T].reshape(K, (T - s) * B, -1)
+        if self.cell == "lstm":   # with 4n rows MKL runs the transposed product ~1.4x faster (same bits here)
+            g["Wcat"].copy_(torch.bmm(Zw.transpose(1, 2), Dw).transpose(1, 2))
+        else:
+            g["Wcat"].copy_(torch.bmm(Dw.transpose(1, 2), Zw))
 
         omega = torch.zeros(K, dtype=self.dtype, device=self.device)
         if self.cell != "lstm" and need_dh:
             # dE/dh_{t+1} for t in [s, T-1): add dE/dpre_{t+2} W over the links that exist in the graph
-            keep = torch.tensor(linked[s + 1:T], device=self.device).repeat_interleave(B)[None]
             a = D[:, s + 1:].reshape(K, (T - s - 1) * B, n)
-            zero = torch.zeros((), dtype=self.dtype, device=self.device)
-            DH[:, s:T - 1] += torch.where(keep[..., None], torch.bmm(a, self.W), zero).view(K, T - 1 - s, B, n)
+            aW = torch.bmm(a, self.W)            # also Omega's v (paper form): computed once
+            keep = None                          # every link exists (output "last"): no mask to apply
+            if not all(linked[s + 1:T]):
+                keep = torch.tensor(linked[s + 1:T], device=self.device).repeat_interleave(B)[None]
+                aW = torch.where(keep[..., None], aW, torch.zeros((), dtype=self.dtype, device=self.device))
+            if every:   # DH holds the direct part: add
+                DH[:, s:T - 1] += aW.view(K, T - 1 - s, B, n)
+            else:
+                DH[:, s:T - 1] = aW.view(K, T - 1 - s, B, n)
             if self.use_omega:
-                omega, gO = self.regulariser(self.W, D, DH, s, B, keep)
+                omega, gO = self.regulariser(self.W, D, DH, s, B, keep, v=aW if keep is None else None)
                 g["W"].add_(gO * self.omega[:, None, None])
         dEdh = torch.linalg.vector_norm(DH, dim=-1).mean(-1) if record_dEdh else None
         return total / count, dEdh, omega
-
-    def _backprop_lstm(self, Z, G, s, linked, DH):
-        """LSTM BPTT; returns dE/d(gate pre-activations) (K, (T-s)*B, 4n) for the weight gradient."""
-        K, T1, B, _ = Z.shape
-        T, n = T1 - 1, self.n_hidden
-        every = self.output == "every"
-        dA = self._buf("dA", (K, T, B, 4 * n))
-        As, Cs, TCs = (self._steps(self._bufs[k]) for k in ("A", "C", "TC"))
-        dAs = self._steps(dA)
-        Gs = self._steps(G.view(K, T, B, n)) if every else self._mat(G)
-        DHs = self._steps(DH) if DH is not None else None
-        dh_buf, dc, tmp = (self._mat(self._buf(k, (K, B, n))) for k in ("dh", "dc", "dc_tmp"))
-        Whh, mm = self._mat(self.W_hh), (torch.mm if K == 1 else torch.bmm)
-        addmm = torch.addmm if K == 1 else torch.baddbmm
-        for t in range(T - 1, s - 1, -1):
-            a, tc = As[t], TCs[t]
-            i, f, gg, o = a[..., :n], a[..., n:2 * n], a[..., 2 * n:3 * n], a[..., 3 * n:]
-            nxt = t < T - 1 and linked[t + 1]
-            # dE/dh_{t+1}: direct + through the next step's gates
-            if every:
-                dh = addmm(Gs[t], dAs[t + 1], Whh, out=dh_buf) if nxt else Gs[t]
-            else:
-                dh = Gs if t == T - 1 else mm(dAs[t + 1], Whh, out=dh_buf)
-            if DHs is not None:
-                DHs[t].copy_(dh)
-            # dE/dc_{t+1} = dh o (1 - tanh^2 c_{t+1}) + dE/dc_{t+2} f_{t+2}
-            torch.mul(dh, o, out=tmp)
-            _tanh_bw(tmp, tc, grad_input=tmp)
-            if nxt:
-                tmp.addcmul_(dc, As[t + 1][..., n:2 * n])
-            dc, tmp = tmp, dc
-            da = dAs[t]
-            torch.mul(dc, gg, out=da[..., :n])
-            torch.mul(dc, Cs[t], out=da[..., n:2 * n])
-            torch.mul(dc, i, out=da[..., 2 * n:3 * n])
-            torch.mul(dh, tc, out=da[..., 3 * n:])
-            _sigmoid_bw(da[..., :2 * n], a[..., :2 * n], grad_input=da[..., :2 * n])
-            _tanh_bw(da[..., 2 * n:3 * n], gg, grad_input=da[..., 2 * n:3 * n])
-            _sigmoid_bw(da[..., 3 * n:], o, grad_input=da[..., 3 * n:])
-        return dA[:, s:].reshape(K, (T - s) * B, 4 * n)
 
     # ---- inference
     @torch.no_grad()

@@ -3,15 +3,17 @@ W, in its two forms: as the paper's text writes it (omega_penalty) and as the au
 (omega_penalty_authors, pascanur/trainingRNNs RNN.py lines 194-217). An Ensemble takes one of OMEGA_FORMS
 (`regulariser=`) and adds its gradient, weighted by each member's `omega`, to the recurrent weights' gradient.
 
-A form is called as form(W, D, DH, s, batch, keep) with the engine's BPTT buffers: W (K, n, n); D (K, T, B, n),
+A form is called as form(W, D, DH, s, batch, keep, v) with the engine's BPTT buffers: W (K, n, n); D (K, T, B, n),
 D[:, t] = dE/dpre_{t+1}; DH (K, T, B, n), DH[:, t] = dE/dh_{t+1}; s the first step that gets gradient; keep
-(1, (T-s-1)*B) the transitions that exist in the graph (truncated BPTT). It returns (Omega (K,), dOmega/dW)."""
+None (every transition exists) or (1, (T-s-1)*B) the transitions that exist in the graph (truncated BPTT); v None
+or D[:, s+1:] @ W as (K, (T-s-1)*B, n), which the engine has already computed when keep is None (a form may use it
+instead of recomputing it). It returns (Omega (K,), dOmega/dW)."""
 import torch
 
 _OMEGA_EPS = 1e-20      # ||dE/dh||^2 below this: the Omega term is masked (as in Pascanu et al.'s code)
 
 
-def omega_penalty(W, a, delta, batch, keep=None):
+def omega_penalty(W, a, delta, batch, keep=None, v=None):
     """Pascanu et al. (2013) Omega, for all transitions h_k -> h_{k+1} at once.
     W: (K, n, n); a: (K, M, n) = delta_{k+1} * f'(pre_{k+1}) (rows over transitions x batch);
     delta: (K, M, n) = dE/dh_{k+1}; batch: B (the sum over k is divided by B = mean over the batch);
@@ -55,15 +57,15 @@ def omega_penalty_authors(W, a, delta, eps=_OMEGA_EPS):
     return omega, torch.bmm(a.transpose(1, 2), v * coef[..., None])
 
 
-def omega_paper(W, D, DH, s, batch, keep):
+def omega_paper(W, D, DH, s, batch, keep, v=None):
     """The paper's form over the transitions h_k -> h_{k+1} that get gradient, k > s."""
     K, n = W.shape[0], W.shape[-1]
-    return omega_penalty(W, D[:, s + 1:].reshape(K, -1, n), DH[:, s + 1:].reshape(K, -1, n), batch, keep)
+    return omega_penalty(W, D[:, s + 1:].reshape(K, -1, n), DH[:, s + 1:].reshape(K, -1, n), batch, keep, v)
 
 
-def omega_authors(W, D, DH, s, batch, keep):
+def omega_authors(W, D, DH, s, batch, keep, v=None):
     """The authors' form over every step that gets gradient, h_s -> h_{s+1} too: theirs (no truncation) has
-    h_0 -> h_1."""
+    h_0 -> h_1 (so the engine's v, which starts at h_{s+1}, does not serve)."""
     K, n = W.shape[0], W.shape[-1]
     return omega_penalty_authors(W, D[:, s:].reshape(K, -1, n), DH[:, s:].reshape(K, -1, n))
 

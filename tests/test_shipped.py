@@ -7,7 +7,7 @@ import warnings
 import pytest
 
 from conftest import ROOT, run_build
-from pipeline import shipped
+from pipeline import shipped, verify
 
 SMOKE = ("--profile", "smoke", "--no-pdf", "--jobs", "1")
 SHIPPED = ("cliff", "explosion")   # two quick experiments: the builds below draw only what is shipped
@@ -84,10 +84,11 @@ def test_a_stale_shipped_job_is_listed_and_recomputed_never_used(shipped_smoke, 
 
 def test_verify_reruns_shipped_jobs_and_finds_them_identical(shipped_smoke, tmp_path):
     results, _ = shipped_smoke
-    proc = run_build("--profile", "smoke", "--verify", "1", "--only", "explosion", "--jobs", "1",
+    proc = run_build("--profile", "smoke", "--verify", "1", "--only", "cliff", "--jobs", "1",
                      "--cache", tmp_path / "cache", "--shipped", results)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "identical" in proc.stdout and "DEVIATES" not in proc.stdout
+    assert "C2: " in proc.stdout and "(unchanged)" in proc.stdout   # the claim the cliff feeds keeps its verdict
 
 
 def test_verify_fails_on_a_deviating_shipped_number(shipped_smoke, tmp_path):
@@ -124,9 +125,9 @@ def test_verify_without_a_shipped_run_is_one_line_and_exit_2(tmp_path):
 def test_deviation_ignores_timings_and_counts_nan_on_one_side():
     import numpy as np
     a = {"x": np.array([1.0, np.nan]), "seconds": 3.0, "price": {"full": 1.0}}
-    assert shipped.deviation(a, {"x": np.array([1.0, np.nan]), "seconds": 9.0, "price": {"full": 2.0}})[:2] == (0, 0)
-    assert shipped.deviation(a, {"x": np.array([1.0, 2.0]), "seconds": 3.0, "price": {}})[0] == np.inf
-    assert shipped.deviation({"x": [1, 2]}, {"x": [1]})[2]
+    assert verify.deviation(a, {"x": np.array([1.0, np.nan]), "seconds": 9.0, "price": {"full": 2.0}})[:2] == (0, 0)
+    assert verify.deviation(a, {"x": np.array([1.0, 2.0]), "seconds": 3.0, "price": {}})[0] == np.inf
+    assert verify.deviation({"x": [1, 2]}, {"x": [1]})[2]
 
 
 def test_the_shipped_runs_of_the_project_are_whole_and_report_stale_jobs():
