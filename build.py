@@ -372,11 +372,9 @@ def build(args, out: Path, cache, outputs) -> int:
     numbers = draw(args, runnable, results, cache, outputs, notes, skipped, summary)
 
     from analysis import claims, results as results_json
-    from pipeline import registry
     context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device),
-                   shipped=adopted.provenance(),
-                   sections=registry.sections(numbers), constants=constants(), claims=claims.evaluate(numbers))
-    outputs.write_text("results.json", results_json.dumps({k: v for k, v in context.items() if k != "sections"}))
+                   shipped=adopted.provenance(), constants=constants(), claims=claims.evaluate(numbers))
+    outputs.write_text("results.json", results_json.dumps(context))
     ok = not failed and not unavailable
     page = f"{output_name('page', args.lang)}.md"
     try:

@@ -1,5 +1,5 @@
 """The exercise's computational problems (г, д, е): the givens are the constants below, the answers are computed
-here and printed by the lecturer's edition (templates/exercise/problem_*.tex, page_problem_*.md). No answer is
+here and printed by the lecturer's edition and the book page (templates/problems/d.tex … f.tex). No answer is
 typed into a template. build.constants() puts numbers() into the documents' context as constants.problems.
 Plain Python (no torch): the same answers a student gets with a calculator."""
 import math

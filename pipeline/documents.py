@@ -164,24 +164,28 @@ class _MarkingLoader(jinja2.FileSystemLoader):
             opens, closes = line.rfind(r"\BLOCK{trans"), line.rfind(r"\BLOCK{endtrans")
             tagged = open_tag or in_trans or re.search(r"\\(BLOCK|#)\{", line)
             in_trans = opens > closes if max(opens, closes) >= 0 else in_trans
-            # a last line without its newline may be included mid-sentence: a comment there would eat the rest
-            unterminated = i == len(lines) - 1
-            if not tagged and not unterminated and line.strip() and (len(line) - len(line.rstrip("\\"))) % 2 == 0:
+            if not tagged and line.strip() and (len(line) - len(line.rstrip("\\"))) % 2 == 0:
                 lines[i] = f"{line} %@{template}:{i + 1}"
             if open_tag or re.search(r"\\(BLOCK|VAR|#)\{", line):  # braces of a tag that spans lines
                 open_tag = max(open_tag + line.count("{") - line.count("}"), 0)
         return "\n".join(lines), filename, uptodate
 
 
-def _environment(latex: bool, notes: Notes) -> jinja2.Environment:
-    """Templates in the active language (i18n/__init__.py): Jinja2's i18n extension with the Babel catalogue."""
+def _environment(latex: bool, notes: Notes, latex_syntax: bool | None = None) -> jinja2.Environment:
+    """Templates in the active language (i18n/__init__.py): Jinja2's i18n extension with the Babel catalogue.
+    latex: the output is LaTeX (values escaped, numbers as LaTeX); latex_syntax (default: latex): the templates
+    use the LaTeX delimiters \\VAR{}, \\BLOCK{} — also true for the page's problems, which are written in LaTeX.
+    Warnings (a NaN shown as "—") go to notes."""
+    latex_syntax = latex if latex_syntax is None else latex_syntax
     loader = (_MarkingLoader if latex else jinja2.FileSystemLoader)(TEMPLATES)
     options = dict(loader=loader, undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
                    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-    if latex:
+    if latex_syntax:
         options.update(block_start_string=r"\BLOCK{", block_end_string="}", variable_start_string=r"\VAR{",
                        variable_end_string="}", comment_start_string=r"\#{", comment_end_string="}",
-                       line_statement_prefix=None, finalize=lambda v: _finalize(v, notes))
+                       line_statement_prefix=None)
+    if latex:
+        options.update(finalize=lambda v: _finalize(v, notes))
     env = jinja2.Environment(**options)
     env.policies["ext.i18n.trimmed"] = True   # as babel.cfg extracts them: line breaks inside a trans block are spaces
     if latex:
@@ -255,7 +259,7 @@ def figure_function(available, latex: bool, used: list | None = None):
             raise DocumentError(f"figure {name!r} is not declared in pipeline/registry.py")
         if owner[name] not in available:
             raise DocumentError(f"figure {name!r} belongs to experiment {owner[name]}, which this build does not have; "
-                                f"show it only from a section that {owner[name]} declares")
+                                f"show it only from a part shown if '{owner[name]}' is in exp")
         if used is not None:
             used.append(name)
         return Markup(f"{name}.pdf") if latex else f"../images/{image_folder(i18n.active())}/{name}.png"
@@ -268,10 +272,54 @@ def image_folder(lang: str) -> str:
 
 
 def render_page(template: str, context: dict, notes: Notes | None = None) -> tuple[str, list]:
-    """The MyST page and the figures it shows."""
-    used = []
-    text = render(template, {**context, "figure": figure_function(context["exp"], False, used)}, latex=False, notes=notes)
+    """The MyST page and the figures it shows. The page shows the exercise's problems: problem(NAME, PART) is the
+    block PART ("statement" or "solution") of templates/problems/NAME.tex, rendered as MyST."""
+    used, notes = [], notes if notes is not None else Notes()
+    context = {"lang": i18n.active(), "figures_dir": figures_folder(i18n.active()), **context,
+               "figure": figure_function(context["exp"], False, used), "solutions": True}
+    problems = _environment(latex=False, notes=notes, latex_syntax=True)
+
+    def problem(name, part):
+        source = problems.get_template(f"problems/{name}.tex")
+        return myst("".join(source.blocks[part](source.new_context(context))))
+    text = render(template, {**context, "problem": problem}, latex=False, notes=notes)
     return text, sorted(set(used))
+
+
+def _myst_figure(m) -> str:
+    width = f"{round(float(m.group(1) or 1) * 100)}%"
+    return f"\n```{{figure}} {m.group(2)}\n---\nwidth: {width}\n---\n{m.group(3)}\n```\n"
+
+
+def myst(latex: str) -> str:
+    """The LaTeX the problems are written in (templates/problems/*.tex), as MyST markdown for the book page: only
+    what they use: \\[ \\] displays, itemize, \\textbf, \\emph, ~—, \\pr and \\diag (the course's macros, unknown
+    to the book), a centred figure with \\captionof and its "(рис.~\\ref{…})" (the page has no figure numbers to
+    point at). Lines of text become paragraphs. An opening bracket moves into the inline maths that follows it,
+    so that no line break separates them in the book."""
+    text = re.sub(r"\\begin\{center\}\n\s*\\includegraphics\[width=([0-9.]*)\\linewidth\]\{([^}]*)\}\n"
+                  r"\s*\\captionof\{figure\}\{(.*)\}\\label\{[^}]*\}\n\\end\{center\}\n", _myst_figure, latex)
+    text = re.sub(r" \([^()]*~\\ref\{[^}]*\}\)", "", text)
+    text = re.sub(r"\\\[\n[ \t]*(.*?)\n\\\]\n", lambda m: f"\n$$\n{m.group(1).replace('$', '')}\n$$\n\n", text, flags=re.S)
+    text = re.sub(r"\\(begin|end)\{itemize\}\n", "\n", text)
+    text = re.sub(r"^[ \t]*\\item ", "- ", text, flags=re.M)
+    text = re.sub(r"\\textbf\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}", r"__\1__", text)
+    text = re.sub(r"\\emph\{([^{}]*)\}", r"*\1*", text)
+    text = text.replace("~—", " —")
+    text = re.sub(r"\\pr(?![A-Za-z])", r"\\mathit{pr}", text)
+    text = re.sub(r"\\diag(?![A-Za-z])", r"\\operatorname{diag}", text)
+    text = re.sub(r"\(\$(?!\$)", "$(", text)
+    lines, fenced = [], False
+    for line in text.split("\n"):   # a line of text right after another is a paragraph of its own
+        if not fenced and lines and _is_text(line) and _is_text(lines[-1]):
+            lines.append("")
+        fenced ^= line.startswith(("```", "$$"))
+        lines.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def _is_text(line: str) -> bool:
+    return bool(line.strip()) and not line.startswith(("- ", "```", "$$", "---"))
 
 
 def tex_available() -> list[str]:

@@ -40,7 +40,7 @@ def assert_same(a, b, where="result"):
 def context_for(numbers: dict) -> dict:
     args = argparse.Namespace(profile="smoke")
     return dict(profile="smoke", device="cpu", exp=numbers, skipped={}, env=build.environment(args, "cpu"),
-                sections=registry.sections(numbers), constants=build.constants(), claims=claims.evaluate(numbers))
+                shipped=None, constants=build.constants(), claims=claims.evaluate(numbers))
 
 
 @pytest.fixture(scope="module")
@@ -114,31 +114,60 @@ def test_every_number_is_read(drawn, name):
     assert unread(numbers, readers) == [], f"analysis/{name}.py returns numbers nothing reads"
 
 
+# The templates of each document, by naming convention: the document's file and its folder (the exercise and the
+# page share the problems).
+PARTS = {"deck": ("deck.tex", "deck/"), "exercise": ("exercise.tex", "problems/"), "report": ("report.tex", "report/"),
+         "page": ("page.md", "problems/")}
+
+
+def parts(document: str) -> str:
+    templates = Path(documents.TEMPLATES)
+    main, folder = PARTS[document]
+    return "".join(f.read_text() for f in [templates / main, *sorted((templates / folder).rglob("*"))])
+
+
+def feeds(name: str) -> set:
+    """The documents whose templates read experiment NAME (exp.NAME, or a part shown only `if "NAME" in exp`)."""
+    import re
+    return {document for document in PARTS if re.search(rf'exp\.{name}\b|"{name}" in exp', parts(document))}
+
+
 @pytest.mark.parametrize("name", registry.NAMES)
 def test_every_document_renders_with_this_experiment_alone(drawn, name):
+    import re
     _, _, _, numbers, _, _ = have(drawn, name)
     numbers = {**numbers, "seconds": 1.0}
-    feeds = {slot.split(".")[0].split("/")[0] for slot in registry.BY_NAME[name].sections}
+    assert feeds(name), f"no document reads experiment {name}"
     for template, extra in DOCUMENTS + [("page.md", {})]:
         latex = template.endswith(".tex")
-        alone = documents.render(template, {**context_for({name: numbers}), **extra}, latex=latex)
-        empty = documents.render(template, {**context_for({}), **extra}, latex=latex)
+        context = context_for({name: numbers})
+        alone = (documents.render(template, {**context, **extra}, latex=latex) if latex
+                 else documents.render_page(template, context)[0])
+        empty = (documents.render(template, {**context_for({}), **extra}, latex=latex) if latex
+                 else documents.render_page(template, context_for({}))[0])
         document = Path(template).stem.split("-")[0]
-        if document in feeds or (document == "exercise" and "exercise" in feeds):
-            if extra.get("solutions", True):
-                assert len(alone) > len(empty), f"{name} declares sections for {template} but none rendered"
+        if document in feeds(name) and extra.get("solutions", True):
+            assert len(alone) > len(empty), f"{template} reads experiment {name} but shows nothing of it alone"
+            # and every figure of NAME that the document's parts show is there: no part stays hidden behind a
+            # condition on the wrong experiment
+            for figure in set(registry.BY_NAME[name].figures) & set(re.findall(r'figure\("(\w+)"\)', parts(document))):
+                assert (f"{figure}.pdf" if latex else f"/{figure}.png") in alone, f"{template}: {figure} missing with {name} alone"
 
 
-def test_every_slot_in_the_templates_is_declared_and_every_section_exists():
+def test_templates_are_whole_parts_found_by_name():
+    """One template file per frame, section or problem, named after where it appears: every file ends its last line
+    (no clause spliced into a sentence), has at least three lines, is included by a document under its own name,
+    and every include names a file that exists."""
     import re
     templates = Path(documents.TEMPLATES)
-    text = "".join(p.read_text() for p in templates.rglob("*") if p.is_file())
-    used = set(re.findall(r'sections\["([^"]+)"\]', text))
-    declared = {slot for e in registry.EXPERIMENTS for slot in e.sections}
-    assert used == declared
-    for e in registry.EXPERIMENTS:
-        for section in (t for ts in e.sections.values() for t in ts):
-            assert (templates / section).is_file(), f"{e.name}: {section} does not exist"
+    files = {p.relative_to(templates).as_posix(): p.read_text() for p in templates.rglob("*") if p.is_file()}
+    assert len(files) < 40, f"{len(files)} template files: merge the small ones into the part they belong to"
+    for name, text in files.items():
+        assert text.endswith("\n") and text.count("\n") >= 3, f"{name} is a fragment, not a frame, section or problem"
+    included = {m for text in files.values() for m in re.findall(r'(?:include|from) "([^"]+)"', text)}
+    assert included <= set(files), f"included but missing: {included - set(files)}"
+    roots = {t for _, t, _ in build.DOCUMENTS} | {"page.md", "common.tex"}
+    assert set(files) - included - roots == set(), "template files no document uses"
 
 
 def test_templates_name_figures_only_through_the_registry():

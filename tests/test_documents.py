@@ -27,6 +27,22 @@ def test_numbers_are_formatted_for_people():
     assert str(documents.tex_num(-0.5)) == r"\ensuremath{-0.5}"
 
 
+
+def test_a_problem_written_in_latex_becomes_myst_for_the_page():
+    """The subset templates/problems/*.tex use, as the book page shows it; a bracket stays with its maths."""
+    latex = ("Так как $\\pr_i$ ($\\gamma = 1$)~— \\textbf{клиппинг}, \\emph{может}:\n"
+             "\\[\n  \\diag\\bigl(f'(\\pr_i)\\bigr) \\cdot W = \\ensuremath{1}$2$.\n\\]\n"
+             "\\begin{itemize}\n  \\item \\textbf{Затухание $\\Omega$.} A\n  \\item B\n\\end{itemize}\n"
+             "Текст (рис.~\\ref{fig:x}). Ещё\nновый абзац\n"
+             "\\begin{center}\n  \\includegraphics[width=0.9\\linewidth]{../images/x.png}\n"
+             "  \\captionof{figure}{Подпись $(a)^{b}$.}\\label{fig:x}\n\\end{center}\n")
+    assert documents.myst(latex) == (
+        "Так как $\\mathit{pr}_i$ $(\\gamma = 1$) — __клиппинг__, *может*:\n\n"
+        "$$\n\\operatorname{diag}\\bigl(f'(\\mathit{pr}_i)\\bigr) \\cdot W = \\ensuremath{1}2.\n$$\n\n"
+        "- __Затухание $\\Omega$.__ A\n- B\n\n"
+        "Текст. Ещё\n\nновый абзац\n\n"
+        "```{figure} ../images/x.png\n---\nwidth: 90%\n---\nПодпись $(a)^{b}$.\n```")
+
 def _doc(body):
     return ("\\documentclass{article}\n\\input{common.tex}\n\\begin{document}\n" + body + "\n\\end{document}\n")
 

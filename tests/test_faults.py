@@ -280,8 +280,8 @@ def test_a_latex_error_in_a_frame_of_an_included_template_names_the_template_lin
 
 def test_template_line_markers_change_nothing_tex_sees():
     from pipeline import documents
-    source = documents._MarkingLoader(documents.TEMPLATES).get_source(None, "deck/derivation.tex")[0]
-    original = (documents.TEMPLATES / "deck" / "derivation.tex").read_text()
+    source = documents._MarkingLoader(documents.TEMPLATES).get_source(None, "deck/tbptt.tex")[0]
+    original = (documents.TEMPLATES / "deck" / "tbptt.tex").read_text()
     assert [documents.MARKER.sub("", line).rstrip() for line in source.split("\n")] == \
            [line.rstrip() for line in original.split("\n")]
 

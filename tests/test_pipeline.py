@@ -153,7 +153,7 @@ def test_latex_error_in_a_template_names_file_and_line_and_keeps_other_pdfs(smok
     (tmp_path / "out" / ".build-stamp-ru.json").unlink()
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
-    (templates / "deck" / "derivation.tex").write_text((templates / "deck" / "derivation.tex").read_text()
+    (templates / "deck" / "tbptt.tex").write_text((templates / "deck" / "tbptt.tex").read_text()
                                                       .replace(r"\begin{frame}", r"\brokenmacro\begin{frame}", 1))
     code = subprocess.run([sys.executable, "-c", (
         "import sys, build; from pathlib import Path; from pipeline import documents; "
