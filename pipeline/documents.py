@@ -8,16 +8,17 @@ import math
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
 import i18n
+from pipeline.guard import check_writable, die_with_parent
+from pipeline.notes import NAN_WARNING, Notes, is_nan
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -32,34 +33,6 @@ _SPECIALS_RE = re.compile("|".join(re.escape(c) for c in LATEX_SPECIALS))
 
 class DocumentError(Exception):
     pass
-
-
-@dataclass
-class Notes:
-    """What one build tells its reader besides errors, collected while it draws and renders and printed once at
-    the end: warnings (e.g. a NaN shown as "—") and the marked texts the catalogue lacks. Each build makes its
-    own; nothing is carried between builds in module state."""
-    warnings: list = field(default_factory=list)
-    missing: set = field(default_factory=set)
-
-    def warn(self, text: str) -> None:
-        if text not in self.warnings:
-            self.warnings.append(text)
-
-    def all_warnings(self, catalogue) -> list[str]:
-        """The warnings, with one for the untranslated texts (naming the catalogue) when there are any."""
-        if self.missing:
-            first = min(self.missing, key=len)
-            self.warn(f"{len(self.missing)} text(s) have no translation in {catalogue} and are shown in Russian, "
-                      f"e.g. {first[:80]!r}; see i18n/__init__.py to update it")
-        return self.warnings
-
-
-NAN_WARNING = "a number in the documents is NaN (an experiment produced no value); it is shown as —"
-
-
-def _is_nan(x) -> bool:
-    return x is not None and x != x
 
 
 def escape_latex(text) -> str:
@@ -86,7 +59,7 @@ def _finalize(value, notes: Notes | None = None):
     if isinstance(value, bool):
         return i18n._("да") if value else i18n._("нет")
     if isinstance(value, float):
-        if notes is not None and _is_nan(value):
+        if notes is not None and is_nan(value):
             notes.warn(NAN_WARNING)
         return escape_latex(num(value))
     return escape_latex(value)
@@ -199,7 +172,7 @@ def _environment(latex: bool, notes: Notes, latex_syntax: bool | None = None) ->
 
     def noted(format_number):  # a NaN shown as "—" is a warning of this build
         def filter_(x, *args):
-            if _is_nan(x):
+            if is_nan(x):
                 notes.warn(NAN_WARNING)
             return format_number(x, *args)
         return filter_
@@ -428,7 +401,7 @@ def compile_pdf(tex: Path, out: Path, epoch: int) -> Built:
            "-no-shell-escape", "-norc", f"-outdir={build}", tex.name]
     running.write_text(f"{os.getpid()}\n")
     proc = subprocess.run(cmd, cwd=build, env=env, capture_output=True, text=True, errors="replace",
-                          preexec_fn=_die_with_parent)
+                          preexec_fn=die_with_parent)
     running.unlink()   # not in a finally: only a run that ended (well or with an error) clears it
     log_file = build / f"{tex.stem}.log"
     if proc.returncode != 0 or not is_pdf(stamp):
@@ -445,31 +418,6 @@ def compile_pdf(tex: Path, out: Path, epoch: int) -> Built:
         os.replace(tmp, target)  # a reader (or a killed build) never sees half a PDF in out/
     compiled = before is None or stamp.stat().st_mtime_ns != before
     return Built(tex.stem, target, time.perf_counter() - start, compiled)
-
-
-def _die_with_parent():
-    """In the LaTeX child: a killed build takes its latexmk along (Linux), so no orphan writes into build/
-    while the next build starts that document afresh."""
-    try:
-        import ctypes
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def check_writable(folder: Path, size: int = 1 << 20) -> None:
-    """Raises the OSError (e.g. ENOSPC) when folder cannot take another `size` bytes."""
-    probe = folder / f".space-probe-{os.getpid()}"
-    try:
-        with open(probe, "wb") as f:
-            f.write(b"\0" * size)
-            f.flush()
-            os.fsync(f.fileno())
-    finally:
-        try:
-            probe.unlink()
-        except OSError:
-            pass
 
 
 def is_pdf(path: Path) -> bool:

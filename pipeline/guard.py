@@ -29,6 +29,31 @@ def check_out(out: Path, root: Path):
         raise UsageError(f"cannot write to --out {out} ({e.strerror or e}); make it writable or pass another --out") from None
 
 
+def die_with_parent():
+    """In the LaTeX child: a killed build takes its latexmk along (Linux), so no orphan writes into build/
+    while the next build starts that document afresh."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def check_writable(folder: Path, size: int = 1 << 20) -> None:
+    """Raises the OSError (e.g. ENOSPC) when folder cannot take another `size` bytes."""
+    probe = folder / f".space-probe-{os.getpid()}"
+    try:
+        with open(probe, "wb") as f:
+            f.write(b"\0" * size)
+            f.flush()
+            os.fsync(f.fileno())
+    finally:
+        try:
+            probe.unlink()
+        except OSError:
+            pass
+
+
 def check_data_dir(data_dir: Path | None):
     """--data-dir must be an existing folder: a typo is not silently created (nor MNIST downloaded into it)."""
     if data_dir is None:
