@@ -36,7 +36,7 @@ def draw(config, results, figures) -> list:
     ax1.set_yscale("log")
     ax1.set_xlabel(_("шаг обучения"))
     ax1.set_title(_("$\\|\\nabla E\\|$ до клиппинга"))
-    ax2.axhline(chance_loss, color=CHANCE, ls=":", lw=1.0, label=_("случайно"))
+    ax2.axhline(chance_loss, color=CHANCE, ls=":", lw=1.0, label=_("случайно"), zorder=1.5)   # under the runs: a run at chance stays visible
     ax2.set_xlabel(_("шаг обучения"))
     ax2.set_title(_("функция потерь"))
     ax2.set_ylim(0, max(2.5 * chance_loss, 0.1))

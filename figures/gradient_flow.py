@@ -3,7 +3,7 @@ analysis/gradient_flow.py)."""
 import numpy as np
 
 from analysis.gradient_flow import recorded_steps, share as _share
-from figures.style import _, CHANCE, FULL_W, MODEL_COLOURS, MODEL_SHORT, legend_right, plt, save
+from figures.style import _, CHANCE, FULL_W, MODEL_COLOURS, MODEL_SHORT, legend_top, plt, save
 from rnn.models import LE_MODELS
 
 
@@ -17,8 +17,9 @@ def draw(config, results, figures) -> list:
     def share(m, T, step):
         return _share(results, m, T, step)
 
-    fig, axes = plt.subplots(len(lengths), len(shown), figsize=(FULL_W, min(1.25 * len(lengths) + 0.35, 2.85)),  # at most the frame's height
+    fig, axes = plt.subplots(len(lengths), len(shown), figsize=(FULL_W, min(1.25 * len(lengths) + 0.75, 2.85)),  # legend on top; at most the frame's height
                              sharey="row", sharex="row", squeeze=False)
+    fig.get_layout_engine().set(w_pad=7 / 72)   # "40" of one panel apart from "0" of the next, T apart from the label
     for row, T in zip(axes, lengths):
         k = np.arange(1, T + 1)
         for ax, step in zip(row, shown):
@@ -37,6 +38,6 @@ def draw(config, results, figures) -> list:
     for ax in axes[-1]:
         ax.set_xlabel(_("шаг $k$"))
     fig.supylabel(_("сигнал ошибки\nна шаге $k$,\nв долях шага $T$"), fontsize=10)   # no subscripts: they read too small
-    legend_right(fig, *axes[0][0].get_legend_handles_labels())
+    legend_top(fig, *axes[0][0].get_legend_handles_labels(), ncol=3, columnspacing=1.0)   # the panels get the width
     saved += save(fig, figures, "gradient_flow")
     return saved

@@ -9,9 +9,9 @@ from figures.style import _, ACTIVATION_LABELS, BLUE, ORANGE, SKY, FULL, FULL_W,
 GAUSS_COLOURS = [BLUE, SKY, "black", ORANGE, RED]
 
 
-def _median_band(ax, d, values, colour, label, ls="-"):
+def _median_band(ax, d, values, colour, label, ls="-", lw=1.6):
     lo, med, hi = np.quantile(values, [0.1, 0.5, 0.9], axis=0)
-    ax.plot(d, med, color=colour, label=label, lw=1.6, ls=ls)
+    ax.plot(d, med, color=colour, label=label, lw=lw, ls=ls)
     ax.fill_between(d, lo, hi, color=colour, alpha=0.2, lw=0)
 
 
@@ -20,7 +20,7 @@ def _style_panel(ax, f, first):
     ax.set_ylim(1e-30, 1e12)
     ax.set_yticks([1e-30, 1e-20, 1e-10, 1, 1e10])
     ax.minorticks_off()
-    ax.set_title(ACTIVATION_LABELS[f], fontsize=9)
+    ax.set_title(ACTIVATION_LABELS[f].replace(" (", "\n("), fontsize=9)   # γ on a line of its own: a quarter of the frame is narrow
     ax.set_xlabel("$T - k$")
     if first:
         ax.set_ylabel(_("норма произведения"))
@@ -34,6 +34,7 @@ def draw(config, results, figures) -> list:
     d = np.arange(1, T + 1)
 
     fig, axes = plt.subplots(1, len(ACTIVATIONS), figsize=(FULL_W, 2.35), sharex=True, sharey=True)
+    fig.get_layout_engine().set(w_pad=6 / 72)   # "100" of one panel apart from "0" of the next
     for i, (ax, f) in enumerate(zip(axes, ACTIVATIONS)):
         r = by_f[f]
         for c, colour in enumerate(GAUSS_COLOURS):
@@ -46,11 +47,14 @@ def draw(config, results, figures) -> list:
     saved += save(fig, figures, "jacobian_gaussian")
 
     fig, axes = plt.subplots(1, len(ACTIVATIONS), figsize=(FULL_W, 2.3), sharex=True, sharey=True)
+    fig.get_layout_engine().set(w_pad=6 / 72)
     for i, (ax, f) in enumerate(zip(axes, ACTIVATIONS)):
         r = by_f[f]
         for kind, colour in W_COLOURS.items():
-            # W = I dashed: with f(z) = z it lies exactly on the orthogonal W's curve
-            _median_band(ax, d, r["norms"][labels.index(kind)], colour, W_LABELS[kind], ls="--" if kind == "identity" else "-")
+            # W = I dashed: with f(z) = z it lies exactly on the orthogonal W's curve;
+            # nested widths, the first widest: where the curves coincide (sigmoid, f(z) = z) each shows beside the next
+            _median_band(ax, d, r["norms"][labels.index(kind)], colour, W_LABELS[kind],
+                         ls="--" if kind == "identity" else "-", lw={"orthogonal": 3.6, "identity": 2.2}.get(kind, 1.0))
         _style_panel(ax, f, i == 0)
     handles, names = axes[0].get_legend_handles_labels()
     legend_top(fig, handles, names, ncol=3, handlelength=1.2, columnspacing=0.8)

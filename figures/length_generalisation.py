@@ -14,9 +14,8 @@ def draw(config, results, figures) -> list:
     err = errors(results)   # (seeds, lengths)
     fig, ax = plt.subplots(figsize=FULL)
     ax.axvspan(config["min_length"], config["max_length"], color=CLIP_OMEGA, alpha=0.12, lw=0, label=_("длины обучения"))
-    for s, e in enumerate(err):
-        ax.plot(Ls, e, "o-", color=CLIP_OMEGA, alpha=0.5 if len(err) > 1 else 1, lw=1, ms=3,
-                label=_("отдельные запуски") if s == 0 else None)
+    for s, e in enumerate(err if len(err) > 1 else []):   # one run is its own median: drawn once, as the median
+        ax.plot(Ls, e, "o-", color=CLIP_OMEGA, alpha=0.5, lw=1, ms=3, label=_("отдельные запуски") if s == 0 else None)
     ax.plot(Ls, np.median(err, axis=0), "s-", color="black", lw=1.6, ms=4, label=_("медиана"))
     ax.axhline(TASKS[TASK].chance_error, color=CHANCE, ls=":", lw=1.0, label=_("случайный ответ"))
     ax.axhline(0.01, color=CHANCE, ls="--", lw=0.9, label=_("успех: 1%"))

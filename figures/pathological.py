@@ -26,11 +26,13 @@ def draw(config, results, figures) -> list:
             m = fig7[lengths[0], init]["methods"].index(method)
             rate = [float(np.mean(fig7[L, init]["success"][m * S:(m + 1) * S])) for L in lengths]
             err = np.array([fig7[L, init]["final_error"][m * S:(m + 1) * S] for L in lengths])
-            off = (m - 1.5) * 0.04 * span
-            axes[0, c].plot(np.array(lengths) + off, rate, "o-", color=colour, label=METHOD_LABELS[method])
+            off = (m - 1.5) * 0.1 * span
+            # success rates as dodged markers, no lines: the rates are often equal (all 0), and lines at one height
+            # lay the methods on top of one another
+            axes[0, c].plot(np.array(lengths) + off, rate, "o", ms=5, color=colour, label=METHOD_LABELS[method])
             axes[1, c].plot(np.array(lengths) + off, np.median(err, axis=1), "o-", color=colour)
-            for L, e in zip(lengths, err):
-                axes[1, c].scatter(np.full(len(e), L + off), e, s=8, color=colour, alpha=0.5)
+            for L, e in zip(lengths, err if S > 1 else []):   # the seeds as rings around their median's dot
+                axes[1, c].scatter(np.full(len(e), L + off), e, s=14, facecolors="none", edgecolors=colour, lw=0.8)
         axes[0, c].set_title(INIT_LABELS.get(init, init))
         axes[1, c].axhline(chance, color=CHANCE, ls=":", lw=1.0)
         axes[1, c].set_xlabel(_("длина $L$"))
@@ -47,6 +49,7 @@ def draw(config, results, figures) -> list:
 
     # learning curves of the Fig. 7 task at its longest length: where a short budget stands
     fig, axes = plt.subplots(1, len(INITS), figsize=FULL, sharey=True)
+    fig.get_layout_engine().set(w_pad=6 / 72)   # "60" of one panel apart from "0" of the next
     L = lengths[-1]
     for c, init in enumerate(INITS):
         r = fig7[L, init]
@@ -68,8 +71,9 @@ def draw(config, results, figures) -> list:
             rs = sorted([r for r in results if r["task"] == name], key=lambda r: r["length"])
             Ls = [r["length"] for r in rs]
             for m, method in enumerate(rs[0]["methods"]):
-                ax.plot(Ls, [np.median(r["final_error"][m * S:(m + 1) * S]) for r in rs], "o-",
-                        color=METHOD_COLOURS[method], label=METHOD_LABELS[method])
+                # the first method widest, the next ones narrower on top: equal errors show as nested lines
+                ax.plot(Ls, [np.median(r["final_error"][m * S:(m + 1) * S]) for r in rs], "o-", lw=max(3.0 - 1.0 * m, 0.8),
+                        ms=max(7 - 2 * m, 3), color=METHOD_COLOURS[method], label=METHOD_LABELS[method])
             ax.axhline(TASKS[name].chance_error, color=CHANCE, ls=":", lw=1.0, label=_("случайно"))
             ax.set_title(TASK_LABELS[name].replace(", ", ",\n"), fontsize=9)   # five panels: a long name takes two lines
             ax.set_xticks(Ls)

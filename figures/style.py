@@ -54,6 +54,9 @@ plt.rcParams.update({
 })
 
 
+CHECKS: list = []   # callables (fig, folder / name) run on every saved figure before it closes (tests/test_figures.py)
+
+
 def save(fig, folder: Path, name: str) -> list[Path]:
     """Writes folder/name.pdf and folder/name.png and returns both paths (a draw() returns every path it saved,
     so the build can cache an experiment's figures; templates refer to a figure by its name)."""
@@ -62,6 +65,8 @@ def save(fig, folder: Path, name: str) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / f"{name}.pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None})
     fig.savefig(folder / f"{name}.png", dpi=200, metadata={"Software": None})
+    for check in CHECKS:
+        check(fig, folder / name)
     plt.close(fig)
     return [folder / f"{name}.pdf", folder / f"{name}.png"]
 
