@@ -7,13 +7,15 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
 
-from i18n import LANGUAGES, SOURCE
-from pipeline.registry import NAMES, PROFILES
+from i18n import LANGUAGES, SOURCE, catalogue_file
+from pipeline import guard
+from pipeline.guard import UsageError, check_data_dir, check_out
+from pipeline.outputs import OutputError
+from pipeline.registry import EXPERIMENTS, NAMES, PROFILES
 
 ROOT = Path(__file__).resolve().parent
 DOCUMENTS = [("deck", "deck.tex", {}), ("deck-notes", "deck.tex", {"notes": True}), ("exercise", "exercise.tex", {"solutions": True}),
@@ -144,8 +146,6 @@ def print_table(rows, headers):
 
 def plan(args, cache):
     from pipeline import runner
-    if args.data_dir:
-        os.environ["RNN_GRADIENTS_DATA_DIR"] = str(args.data_dir.resolve())
     try:
         device = runner.resolve_device(args.device)
     except runner.DeviceError as e:
@@ -180,7 +180,8 @@ def runner_workers() -> int:
 
 
 def run(args, plans, cache, device, summary, shipped=frozenset()):
-    """Computes what is not cached; experiments outside --only are used only when fully cached."""
+    """Computes what is not cached; experiments outside --only are used only when fully cached (and --force
+    recomputes only the experiments asked for)."""
     from tqdm import tqdm
 
     from pipeline import runner
@@ -190,7 +191,8 @@ def run(args, plans, cache, device, summary, shipped=frozenset()):
     workers = 1 if args.profile == "smoke" and args.jobs is None else (args.jobs or runner.default_workers())
     with tqdm(desc="experiments", unit="job", dynamic_ncols=True, disable=None) as bar:
         results = runner.execute(runnable, cache, device, workers=workers, scheduler=args.scheduler,
-                                 force=args.force, log=tqdm.write, progress=bar)
+                                 force=selected if args.force else (), log=tqdm.write, progress=bar,
+                                 data_dir=args.data_dir.resolve() if args.data_dir else None)
     for p in runnable:
         computed = [j for j in p.jobs if not j.cached]
         status = "computed" if len(computed) == len(p.jobs) else "cached" if not computed else f"{len(computed)}/{len(p.jobs)} computed"
@@ -204,21 +206,25 @@ def run(args, plans, cache, device, summary, shipped=frozenset()):
     return runnable, results, skipped
 
 
-def draw(args, runnable, results, cache, out, skipped, summary) -> dict:
+def draw(args, runnable, results, cache, outputs, notes, skipped, summary) -> dict:
     """analysis/NAME.py and figures/NAME.py for every experiment with results: figures in out/figures
     (out/figures-en, ...), one folder per language the documents need, and the numbers for the documents (the
     same in every language)."""
     from pipeline import documents, runner
-    numbers = {}
+    numbers, out = {}, outputs.out
     for lang in dict.fromkeys([args.lang, REPORT_LANG]):
-        figures, t0 = out / documents.figures_folder(lang), time.perf_counter()
-        figures.mkdir(parents=True, exist_ok=True)
+        folder, t0 = documents.figures_folder(lang), time.perf_counter()
+        figures = outputs.folder(folder)
         for p in runnable:
             missing = [r for r in results[p.name] if isinstance(r, Exception)]
             if missing:
                 skipped[p.name] = str(missing[0])
                 continue
-            report = runner.draw(p, results[p.name], figures, cache, force=args.force, lang=lang)
+            for name in p.experiment.figures:
+                for ext in ("pdf", "png"):
+                    outputs.path(f"{folder}/{name}.{ext}")
+            report = runner.draw(p, results[p.name], figures, cache, force=args.force and p.name in set(args.only or NAMES),
+                                 lang=lang, missing=notes.missing)
             report["seconds"] = sum(j.seconds for j in p.jobs)
             report["budget"] = report.get("budget") or p.budget
             numbers.setdefault(p.name, report)
@@ -226,48 +232,50 @@ def draw(args, runnable, results, cache, out, skipped, summary) -> dict:
     return numbers
 
 
-def render_page(context, out, summary, lang):
-    """The MyST page (page.md, page-en.md, ...) and the PNGs it shows (only those)."""
+def render_page(context, outputs, notes, summary, lang):
+    """The MyST page (page.md, page-en.md, ...) and the PNGs it shows (only those: images an earlier build
+    copied and this page no longer shows are removed with the other stale outputs)."""
     import i18n
     from pipeline import documents
     t0, name = time.perf_counter(), output_name("page", lang) + ".md"
-    with i18n.language(lang):
-        page, used = documents.render_page("page.md", context)
-    documents.write_if_changed(out / name, page)
-    images = out / "images" / documents.image_folder(lang)
-    images.mkdir(parents=True, exist_ok=True)
-    for png in images.glob("*.png"):
-        if png.stem not in used:
-            png.unlink()
+    with i18n.language(lang, notes.missing):
+        page, used = documents.render_page("page.md", context, notes)
+    outputs.write_text(name, page)
     for figure in used:
-        shutil.copyfile(out / documents.figures_folder(lang) / f"{figure}.png", images / f"{figure}.png")
+        png = outputs.out / documents.figures_folder(lang) / f"{figure}.png"
+        outputs.write_bytes(f"images/{documents.image_folder(lang)}/{figure}.png", png.read_bytes())
     summary.append(["document", f"{name} (MyST)", "rendered", f"{time.perf_counter() - t0:.1f}"])
 
 
-def compile_documents(context, out, summary, lang) -> bool:
-    """Every PDF, each on its own: one that fails is reported and the others are still built."""
+def compile_documents(context, outputs, notes, summary, lang) -> list[str]:
+    """Every PDF, each on its own: one that fails is reported and the others are still built. Returns the
+    names of the PDFs built (all of them when nothing failed)."""
     import i18n
     from pipeline import documents
+    out, built_pdfs = outputs.out, []
     if missing := documents.tex_available():
         print(f"error: cannot build the PDFs: {', '.join(missing)} not found. The experiments, figures and page.md are in {out}.\n"
               f"Install TeX Live with: sudo apt-get install --no-install-recommends {documents.TEX_PACKAGES}\n"
               f"(or run the README's first command, which installs them), then run python build.py again.", file=sys.stderr)
-        return False
-    ok, build, epoch = True, out / "build", commit_epoch()
+        return []
+    epoch = commit_epoch()
     for document, template, extra in DOCUMENTS:
         name, doc_lang = output_name(document, lang), document_lang(document, lang)
         try:
-            tex = build / f"{name}.tex"
-            with i18n.language(doc_lang):
-                text = documents.render(template, {**context, **extra})
-            documents.write_if_changed(tex, text)
-            built = documents.compile_pdf(tex, out, epoch)
+            with i18n.language(doc_lang, notes.missing):
+                text = documents.render(template, {**context, **extra}, notes=notes)
+            outputs.write_text(f"build/{name}.tex", text)
+            outputs.path(f"{name}.pdf")
+            built = documents.compile_pdf(out / "build" / f"{name}.tex", out, epoch)
             summary.append(["document", f"{name}.pdf", "compiled" if built.compiled else "up to date", f"{built.seconds:.1f}"])
+            built_pdfs.append(f"{name}.pdf")
         except documents.DocumentError as e:
             print(f"error: {name}.pdf: {e}", file=sys.stderr)
             summary.append(["document", f"{name}.pdf", "FAILED", "-"])
-            ok = False
-    return ok
+            outputs.keep(f"{name}.pdf")   # the last good PDF stays, but is not listed as this build's
+        for f in (out / "build").glob(f"{name}.*"):
+            outputs.record(f"build/{f.name}")
+    return built_pdfs
 
 
 def adopt_shipped(args, plans, cache):
@@ -290,31 +298,22 @@ def verify(args, cache) -> int:
     return check.rerun(plans, chosen, args.shipped / args.profile, device, workers, args.scheduler, print_table)
 
 
-def check_out(out: Path):
-    """Raises UsageError unless out is (or can be made) a folder this build can write to."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file, not a folder; pass --out with a folder path")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".probe-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as e:
-        raise UsageError(f"cannot write to --out {out} ({e.strerror or e}); make it writable or pass another --out") from None
-
-
-class UsageError(Exception):
-    """Something the user asked for cannot work: one line, exit 2, before any work starts."""
-
-
 def preflight(args, out):
-    """What can be checked before any training: --out, --cache, --scheduler. Returns the Cache."""
+    """What can be checked before any training: --data-dir, the catalogues, --out, --cache, --scheduler.
+    Returns the Cache."""
+    import i18n
     from pipeline import runner
     from pipeline.cache import Cache, CacheError
     cache = Cache(args.cache)
     if args.list:
         return cache
-    check_out(out)
+    check_data_dir(args.data_dir)
+    try:
+        for lang in {args.lang, REPORT_LANG}:
+            i18n.check_catalogue(lang)
+    except i18n.CatalogueError as e:
+        raise UsageError(f"{e}; fix the catalogue (see README: Languages)") from None
+    check_out(out, ROOT)
     try:
         cache.check_writable()
     except CacheError as e:
@@ -322,6 +321,7 @@ def preflight(args, out):
     if args.scheduler:
         try:
             runner.check_scheduler(args.scheduler)
+            runner.check_workers(args.scheduler)
         except runner.SchedulerError as e:
             raise UsageError(str(e)) from None
     return cache
@@ -329,70 +329,69 @@ def preflight(args, out):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    return guard.guarded(lambda: _main(args), usage_errors=(guard.UsageError, OutputError))
+
+
+def _main(args) -> int:
     out = args.out.resolve()
-    try:
-        cache = preflight(args, out)
-        if args.list:
-            device, plans = plan(args, cache)
-            list_plans(args, device, plans)
-            return 0
-        if args.verify is not None:
-            return verify(args, cache)
-        from pipeline import lock
-        with lock.exclusive(out, log=lambda line: print(line, file=sys.stderr, flush=True)):
-            return build(args, out, cache)
-    except UsageError as e:
-        print(f"build.py: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("\nInterrupted: every job that finished is cached; run the same command again to continue.", file=sys.stderr)
-        return 130
+    cache = preflight(args, out)
+    if args.list:
+        device, plans = plan(args, cache)
+        list_plans(args, device, plans)
+        return 0
+    if args.verify is not None:
+        return verify(args, cache)
+    from pipeline import lock, outputs
+    with lock.exclusive(out, log=lambda line: print(line, file=sys.stderr, flush=True)):
+        owned = outputs.Outputs(out, args.lang)
+        owned.check(owned.planned(page=f"{output_name('page', args.lang)}.md", figures=[f for e in EXPERIMENTS for f in e.figures],
+                                  documents=[] if args.no_pdf else [output_name(d, args.lang) for d, _, _ in DOCUMENTS],
+                                  report_lang=REPORT_LANG))
+        return build(args, out, cache, owned)
 
 
-def build(args, out: Path, cache) -> int:
+def build(args, out: Path, cache, outputs) -> int:
     """The build proper, holding out/.build.lock: up-to-date check, run, draw, render, compile, summary."""
     stamp = out / f".build-stamp-{args.lang}.json"
     fingerprint = inputs_fingerprint(args)
     if not args.force and (saved := up_to_date(stamp, fingerprint)):
         print(f"Nothing to do: the outputs in {out} are up to date (profile {args.profile}).")
         print_table([row[:2] + ["up to date"] for row in saved["summary"]], ["stage", "item", "status"])
+        outputs.written |= set(saved["outputs"]) | {n for n in outputs.previous if n.startswith("build/")}
+        outputs.finish()
         return 0
 
-    import i18n
-    from pipeline import runner
-    i18n.MISSING.clear()
+    from pipeline import documents, runner
+    notes = documents.Notes()   # this build's warnings and untranslated texts
     device, plans = plan(args, cache)
     adopted = adopt_shipped(args, plans, cache)
     summary, t_start = [], time.perf_counter()
     runnable, results, skipped = run(args, plans, cache, device, summary, shipped=set(adopted.used))
     failed = [str(r) for rs in results.values() for r in rs if isinstance(r, runner.JobFailed)]  # one line each
-    numbers = draw(args, runnable, results, cache, out, skipped, summary)
+    unavailable = [n for n in args.only or [] if any(type(r) is not runner.JobFailed for r in results.get(n, []) if isinstance(r, Exception))]
+    numbers = draw(args, runnable, results, cache, outputs, notes, skipped, summary)
 
     from analysis import claims, results as results_json, tables
-    from pipeline import documents
-    documents.WARNINGS.clear()
     context = dict(profile=args.profile, device=device, exp=numbers, skipped=skipped, env=environment(args, device),
                    shipped=adopted.provenance(), constants=constants(), claims=claims.evaluate(numbers))
-    (out / "results.json").write_text(results_json.dumps(context))
-    context["tables"] = tables.write_all(tables.frames(context), out)   # each table as a frame: OUT/tables/NAME.csv
-    ok = not failed
+    outputs.write_text("results.json", results_json.dumps(context))
+    context["tables"] = tables.write_all(tables.frames(context), outputs)   # each table as a frame: tables/NAME.csv
+    ok = not failed and not unavailable
+    page = f"{output_name('page', args.lang)}.md"
     try:
-        render_page(context, out, summary, args.lang)
+        render_page(context, outputs, notes, summary, args.lang)
     except documents.DocumentError as e:
-        print(f"error: {output_name('page', args.lang)}.md: {e}", file=sys.stderr)
-        summary.append(["document", f"{output_name('page', args.lang)}.md (MyST)", "FAILED", "-"])
+        print(f"error: {page}: {e}", file=sys.stderr)
+        summary.append(["document", f"{page} (MyST)", "FAILED", "-"])
+        outputs.keep(page)   # the last good page stays, but is not listed as this build's
         ok = False
+    pdfs = [] if args.no_pdf else compile_documents(context, outputs, notes, summary, args.lang)
     if args.no_pdf:
         print("--no-pdf: the PDFs were not built.")
-    else:
-        ok = compile_documents(context, out, summary, args.lang) and ok
-    if i18n.MISSING:
-        first = min(i18n.MISSING, key=len)
-        documents.WARNINGS.append(f"{len(i18n.MISSING)} text(s) have no translation in {i18n.catalogue_file(REPORT_LANG).relative_to(ROOT)} "
-                                  f"and are shown in Russian, e.g. {first[:80]!r}; see i18n/__init__.py to update it")
-    for warning in documents.WARNINGS:
+    ok = ok and (args.no_pdf or len(pdfs) == len(DOCUMENTS))
+    for warning in notes.all_warnings(catalogue_file(REPORT_LANG).relative_to(ROOT)):
         print(f"warning: {warning}", file=sys.stderr)
-    documents.WARNINGS.clear()
+    removed = outputs.settle(no_pdf=args.no_pdf)
 
     print()
     print_table(summary, ["stage", "item", "status", "seconds"])
@@ -401,8 +400,12 @@ def build(args, out: Path, cache) -> int:
             print(f"skipped {name}: {reason}")
     for line in failed:
         print(f"error: {line} (the documents were built without it; run the same command again to retry)", file=sys.stderr)
-    built = ", ".join(([] if args.no_pdf else [f"{output_name(name, args.lang)}.pdf" for name, _, _ in DOCUMENTS])
-                      + [f"{output_name('page', args.lang)}.md"] + [f"{documents.figures_folder(lang)}/" for lang in dict.fromkeys([args.lang, REPORT_LANG])])
+    for name in unavailable:
+        print(f"error: {name} was asked for with --only but cannot run here: {skipped.get(name, 'unavailable')}", file=sys.stderr)
+    if removed:
+        print(f"Removed {len(removed)} file(s) an earlier build wrote and this one no longer does: {', '.join(removed)}")
+    built = ", ".join(pdfs + ([page] if page in outputs.written else [])
+                      + [f"{documents.figures_folder(lang)}/" for lang in dict.fromkeys([args.lang, REPORT_LANG])])
     print(f"\nOutputs in {out}: {built} (total {time.perf_counter() - t_start:.0f} s)")
     if not ok:
         return 1
@@ -410,10 +413,9 @@ def build(args, out: Path, cache) -> int:
         from pipeline import shipped
         shipped.ship([p for p in plans if p in runnable], cache, args.shipped / args.profile, args.profile, device,
                      git_commit())
-    ignored = {stamp, out / ".build.lock"}
-    outputs = [f for f in out.rglob("*") if f.is_file() and "build" not in f.relative_to(out).parts and f not in ignored]
+    deliverables = sorted(n for n in outputs.written if not n.startswith("build/"))
     stamp.write_text(json.dumps({"fingerprint": fingerprint, "summary": summary,
-                                 "outputs": {str(f.relative_to(out)): file_digest(f) for f in outputs}}))
+                                 "outputs": {name: file_digest(out / name) for name in deliverables}}))
     return 0
 
 

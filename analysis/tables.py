@@ -134,16 +134,11 @@ def frames(context: dict) -> dict[str, pd.DataFrame]:
     return out
 
 
-def write_all(frames: dict, out: Path) -> dict[str, list[dict]]:
-    """Saves every frame as OUT/tables/NAME.csv (removing the CSVs of tables this build no longer has) and returns
-    their records for the templates."""
-    folder = Path(out) / FOLDER
-    if folder.is_dir():
-        for stale in folder.glob("*.csv"):
-            if stale.stem not in frames:
-                stale.unlink()
+def write_all(frames: dict, outputs) -> dict[str, list[dict]]:
+    """Saves every frame as OUT/tables/NAME.csv through the build's outputs (pipeline/outputs.py: a table this
+    build no longer has is removed with the other stale outputs) and returns their records for the templates."""
     for name, frame in frames.items():
-        save(frame, out, name)
+        outputs.write_text(f"{FOLDER}/{name}.csv", frame.to_csv(index=False))
     return {name: records(frame) for name, frame in frames.items()}
 
 

@@ -10,8 +10,6 @@ images and epochs instead. An "epoch" here is n_train images' worth of updates d
 training subset. One job per (model, dataset); the seeds of one model are the members of one ensemble.
 Without MNIST on disk (or --data-dir), run() raises experiments.Unavailable and the experiment is skipped.
 """
-import os
-
 import numpy as np
 import torch
 
@@ -44,21 +42,25 @@ SEED_BASE = 784
 PAPER_UPDATES = 1_000_000    # "about a million updates" for the IRNN (Le et al. 2015, as quoted by later papers)
 
 
-def _load(download):
+def _load(config, download):
     try:
-        return load_mnist(data_dir=os.environ.get("RNN_GRADIENTS_DATA_DIR"), download=download, progress=download)
+        return load_mnist(data_dir=config.get("data_dir"), download=download, progress=download)
     except (MnistUnavailable, OSError, ValueError) as e:
         raise Unavailable(f"MNIST not available ({e})") from None
 
 
-def prepare(config):
-    """Called once by the build before the jobs run: finds MNIST or downloads it (with checksums)."""
-    _load(download=True)
+def prepare(config, data_dir=None):
+    """Called once by the build before the jobs run: finds MNIST (in data_dir, the build's --data-dir, when
+    given) or downloads it (with checksums). Returns the config the jobs run with: where the data is is not
+    part of the results' key, so it is added only here."""
+    config = {**config, "data_dir": str(data_dir)} if data_dir else config
+    _load(config, download=True)
+    return config
 
 
 def data(config, dataset):
     """(x_train (784, N, 1), y_train, x_test, y_test) for the configured subsets (first images of each file)."""
-    train_x, train_y, test_x, test_y = _load(download=False)  # the jobs never download: prepare() did
+    train_x, train_y, test_x, test_y = _load(config, download=False)  # the jobs never download: prepare() did
     perm = fixed_permutation(PERMUTATION_SEED) if dataset == "permuted" else None
     n, m = config["n_train"], config["n_test"]
     return (pixel_sequences(train_x[:n], perm), train_y[:n].astype(np.int64),

@@ -17,6 +17,8 @@ import jinja2
 from markupsafe import Markup
 
 import i18n
+from pipeline.guard import check_writable, die_with_parent
+from pipeline.notes import NAN_WARNING, Notes, is_nan
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -33,49 +35,56 @@ class DocumentError(Exception):
     pass
 
 
-# Things a reader should know about that are not errors (e.g. a NaN shown as "—"); the caller prints them
-# once after rendering and clears the list.
-WARNINGS: list[str] = []
-
-
-def _missing_number() -> str:
-    warning = "a number in the documents is NaN (an experiment produced no value); it is shown as —"
-    if warning not in WARNINGS:
-        WARNINGS.append(warning)
-    return "—"
-
-
 def escape_latex(text) -> str:
     return _SPECIALS_RE.sub(lambda m: LATEX_SPECIALS[m.group()], str(text))
 
 
 class LatexText(str):
-    """A marked text of a LaTeX template in the active language: LaTeX source already, so not escaped; the
-    values a trans block puts into it are escaped like any other value."""
+    """A marked text of a LaTeX template in the active language: LaTeX source already (the template's own text,
+    or a catalogue entry checked by i18n.entry_problem), so not escaped; the values a trans block puts into it
+    are escaped like any other value (by the environment's finalize)."""
+    finalize = None
 
     def __mod__(self, values):
+        finalize = self.finalize or _finalize
         if isinstance(values, dict):
-            return LatexText(str.__mod__(self, {k: _finalize(v) for k, v in values.items()}))
+            return type(self)(str.__mod__(self, {k: finalize(v) for k, v in values.items()}))
         values = values if isinstance(values, tuple) else (values,)
-        return LatexText(str.__mod__(self, tuple(_finalize(v) for v in values)))
+        return type(self)(str.__mod__(self, tuple(finalize(v) for v in values)))
 
 
-def _finalize(value):
+def _finalize(value, notes: Notes | None = None):
     if isinstance(value, (Markup, LatexText)):
         return str(value)
     if isinstance(value, bool):
         return i18n._("да") if value else i18n._("нет")
     if isinstance(value, float):
+        if notes is not None and is_nan(value):
+            notes.warn(NAN_WARNING)
         return escape_latex(num(value))
     return escape_latex(value)
 
 
+_FORMAT_TOKEN = re.compile(r"(%\(\w+\)s|%%)")
+
+
+def latex_translation(source: str, formatted: bool) -> str:
+    """A marked text of a LaTeX template in the active language, as LaTeX: the template's own text and LaTeX
+    entries (checked when the catalogue was loaded) as they are; a plain translation is data, escaped like any
+    value, with its placeholders kept for the values (and %% as an escaped percent sign)."""
+    text = i18n._(source)
+    if text is source or i18n.is_latex(source):
+        return text
+    if not formatted:
+        return escape_latex(text)
+    return "".join(part if part.startswith("%(") else "\\%%" if part == "%%" else escape_latex(part)
+                   for part in _FORMAT_TOKEN.split(text))
+
+
 def num(x, digits=3) -> str:
     """A number as a person writes it: 3 significant digits, no float noise, 10^k for tiny/huge ones."""
-    if x is None:
+    if x is None or x != x:  # NaN, of any float type (numpy's float32 is not a Python float): the filters warn
         return "—"
-    if x != x:  # NaN, of any float type (numpy's float32 is not a Python float)
-        return _missing_number()
     if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e6):
         return f"{int(x)}"
     if not math.isfinite(x):
@@ -109,10 +118,8 @@ def md_num(x, digits=3) -> str:
 
 
 def percent(x, digits=1) -> str:
-    if x is None:
+    if x is None or x != x:
         return "—"
-    if x != x:
-        return _missing_number()
     return f"{100 * x:.{digits}f}\\%"
 
 
@@ -137,10 +144,11 @@ class _MarkingLoader(jinja2.FileSystemLoader):
         return "\n".join(lines), filename, uptodate
 
 
-def _environment(latex: bool, latex_syntax: bool | None = None) -> jinja2.Environment:
+def _environment(latex: bool, notes: Notes, latex_syntax: bool | None = None) -> jinja2.Environment:
     """Templates in the active language (i18n/__init__.py): Jinja2's i18n extension with the Babel catalogue.
     latex: the output is LaTeX (values escaped, numbers as LaTeX); latex_syntax (default: latex): the templates
-    use the LaTeX delimiters \\VAR{}, \\BLOCK{} — also true for the page's problems, which are written in LaTeX."""
+    use the LaTeX delimiters \\VAR{}, \\BLOCK{} — also true for the page's problems, which are written in LaTeX.
+    Warnings (a NaN shown as "—") go to notes."""
     latex_syntax = latex if latex_syntax is None else latex_syntax
     loader = (_MarkingLoader if latex else jinja2.FileSystemLoader)(TEMPLATES)
     options = dict(loader=loader, undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
@@ -150,14 +158,27 @@ def _environment(latex: bool, latex_syntax: bool | None = None) -> jinja2.Enviro
                        variable_end_string="}", comment_start_string=r"\#{", comment_end_string="}",
                        line_statement_prefix=None)
     if latex:
-        options.update(finalize=_finalize)
+        options.update(finalize=lambda v: _finalize(v, notes))
     env = jinja2.Environment(**options)
     env.policies["ext.i18n.trimmed"] = True   # as babel.cfg extracts them: line breaks inside a trans block are spaces
-    text = LatexText if latex else str
-    env.install_gettext_callables(gettext=lambda s: text(i18n._(s)),
-                                  ngettext=lambda s, p, n: text(i18n._(s if n == 1 else p)))
-    env.filters.update(num=(tex_num if latex else md_num), latex=Markup,
-                       pct=(lambda x, d=1: Markup(percent(x, d))) if latex else (lambda x, d=1: percent(x, d).replace("\\%", "%")))
+    if latex:
+        text = type("LatexText", (LatexText,), {"finalize": staticmethod(lambda v: _finalize(v, notes))})
+        # Jinja formats a trans block's text with its values (`text % values`) exactly when it has placeholders
+        env.install_gettext_callables(
+            gettext=lambda s: text(latex_translation(s, bool(i18n.placeholders(s)))),
+            ngettext=lambda s, p, n: text(latex_translation(s if n == 1 else p, True)))
+    else:
+        env.install_gettext_callables(gettext=i18n._, ngettext=lambda s, p, n: i18n._(s if n == 1 else p))
+
+    def noted(format_number):  # a NaN shown as "—" is a warning of this build
+        def filter_(x, *args):
+            if is_nan(x):
+                notes.warn(NAN_WARNING)
+            return format_number(x, *args)
+        return filter_
+    env.filters.update(num=noted(tex_num if latex else md_num), latex=Markup,
+                       pct=noted((lambda x, d=1: Markup(percent(x, d))) if latex
+                                 else (lambda x, d=1: percent(x, d).replace("\\%", "%"))))
     return env
 
 
@@ -166,16 +187,18 @@ def figures_folder(lang: str) -> str:
     return "figures" if lang == i18n.SOURCE else f"figures-{lang}"
 
 
-def render(template: str, context: dict, latex: bool = True, source: str | None = None) -> str:
-    """Renders templates/<template>, or the text `source` when given, in the active language (i18n/__init__.py)."""
+def render(template: str, context: dict, latex: bool = True, source: str | None = None, notes: Notes | None = None) -> str:
+    """Renders templates/<template>, or the text `source` when given, in the active language (i18n/__init__.py);
+    warnings go to `notes` (the build's)."""
     context = {"lang": i18n.active(), "figures_dir": figures_folder(i18n.active()), **context}
     if "exp" in context and "figure" not in context:
         context = {**context, "figure": figure_function(context["exp"], latex)}
     try:
-        env = _environment(latex)
+        env = _environment(latex, notes if notes is not None else Notes())
         return (env.from_string(source) if source is not None else env.get_template(template)).render(**context)
     except jinja2.UndefinedError as e:
-        raise DocumentError(f"template {template}: {e.message} (a value the template uses is missing from the results)") from None
+        raise DocumentError(f"template {_template_line(e, template)}: {e.message} (a value the template uses is "
+                            f"missing from the results)") from None
     except jinja2.TemplateNotFound as e:
         raise DocumentError(f"template {template}: includes {e.name}, which is not in {TEMPLATES}") from None
     except jinja2.TemplateSyntaxError as e:
@@ -183,10 +206,19 @@ def render(template: str, context: dict, latex: bool = True, source: str | None 
     except DocumentError:
         raise
     except Exception as e:  # an error while rendering (e.g. a filter given the wrong type): name the template line
-        import traceback
-        frames = [f for f in traceback.extract_tb(e.__traceback__) if Path(f.filename).is_relative_to(TEMPLATES)]
-        where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else template
-        raise DocumentError(f"template {where}: {type(e).__name__}: {e}") from None
+        raise DocumentError(f"template {_template_line(e, template)}: {type(e).__name__}: {e}") from None
+
+
+def _template_line(error: Exception, template: str) -> str:
+    """templates/FILE:LINE where a rendering error happened (Jinja keeps template lines in the traceback)."""
+    import traceback
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).is_relative_to(TEMPLATES)
+              or f.filename == "<template>"]
+    if not frames:
+        return template
+    file = Path(frames[-1].filename)
+    shown = file.relative_to(ROOT) if file.is_relative_to(ROOT) else template if frames[-1].filename == "<template>" else file
+    return f"{shown}:{frames[-1].lineno}"
 
 
 def figure_function(available, latex: bool, used: list | None = None):
@@ -212,18 +244,18 @@ def image_folder(lang: str) -> str:
     return "problem_set_07" if lang == i18n.SOURCE else f"problem_set_07_{lang}"
 
 
-def render_page(template: str, context: dict) -> tuple[str, list]:
+def render_page(template: str, context: dict, notes: Notes | None = None) -> tuple[str, list]:
     """The MyST page and the figures it shows. The page shows the exercise's problems: problem(NAME, PART) is the
     block PART ("statement" or "solution") of templates/problems/NAME.tex, rendered as MyST."""
-    used = []
+    used, notes = [], notes if notes is not None else Notes()
     context = {"lang": i18n.active(), "figures_dir": figures_folder(i18n.active()), **context,
                "figure": figure_function(context["exp"], False, used), "solutions": True}
-    problems = _environment(latex=False, latex_syntax=True)
+    problems = _environment(latex=False, notes=notes, latex_syntax=True)
 
     def problem(name, part):
         source = problems.get_template(f"problems/{name}.tex")
         return myst("".join(source.blocks[part](source.new_context(context))))
-    text = render(template, {**context, "problem": problem}, latex=False)
+    text = render(template, {**context, "problem": problem}, latex=False, notes=notes)
     return text, sorted(set(used))
 
 
@@ -359,11 +391,21 @@ def compile_pdf(tex: Path, out: Path, epoch: int) -> Built:
     stamp = build / f"{tex.stem}.pdf"
     if stamp.exists() and not is_pdf(stamp):  # truncated (a killed build): latexmk would call it up to date
         stamp.unlink()
+    running = build / f"{tex.stem}.running"
+    if running.exists():   # the last LaTeX run of this document never finished (a killed build): its state
+        for f in build.glob(f"{tex.stem}.*"):   # (latexmk's database, .aux, a half PDF) would poison this one
+            if f.suffix != ".tex" and f.is_file():
+                f.unlink()
     before = stamp.stat().st_mtime_ns if stamp.exists() else None
     cmd = ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
            "-no-shell-escape", "-norc", f"-outdir={build}", tex.name]
-    proc = subprocess.run(cmd, cwd=build, env=env, capture_output=True, text=True, errors="replace")
+    running.write_text(f"{os.getpid()}\n")
+    proc = subprocess.run(cmd, cwd=build, env=env, capture_output=True, text=True, errors="replace",
+                          preexec_fn=die_with_parent)
+    running.unlink()   # not in a finally: only a run that ended (well or with an error) clears it
     log_file = build / f"{tex.stem}.log"
+    if proc.returncode != 0 or not is_pdf(stamp):
+        check_writable(build)   # a full disk makes LaTeX fail in odd ways: say that, not a LaTeX error
     if proc.returncode != 0:
         log = log_file.read_text(errors="replace") if log_file.exists() else proc.stdout + proc.stderr
         raise DocumentError(f"LaTeX error in {first_error(log, tex)} (full log: {log_file})")

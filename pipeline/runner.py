@@ -136,15 +136,18 @@ def _failure(plan, job, error) -> JobFailed:
 
 
 def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, scheduler: str | None = None,
-            force: bool = False, log=print, progress=None) -> dict[str, list]:
+            force=(), log=print, progress=None, data_dir: Path | None = None) -> dict[str, list]:
     """Returns {experiment: [result of job 0, job 1, ...]}; stores every computed job as soon as it finishes.
-    A job that raises gets a JobFailed in its slot (one line logged) and the others still run; a cache that
-    cannot be written keeps the results in memory for this build, with one warning."""
+    `force`: the names of the experiments to recompute although cached (True: all). `data_dir`: the build's
+    --data-dir, handed to the experiments' prepare(). A job that raises gets a JobFailed in its slot (one line
+    logged) and the others still run; a cache that cannot be written keeps the results in memory for this
+    build, with one warning."""
     results = {p.name: [None] * len(p.jobs) for p in plans}
+    force = {p.name for p in plans} if force is True else set(force or ())
     todo = []
     for plan in plans:
         for job in plan.jobs:
-            if job.cached and not force:
+            if job.cached and plan.name not in force:
                 try:
                     entry = cache.load(plan.name, job.key, shape=JOB_ENTRY)
                     results[plan.name][job.index] = entry["result"]
@@ -161,12 +164,13 @@ def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, sche
             job.cached = False
             todo.append((plan, job))
 
-    # an experiment's inputs are fetched once, here, before its jobs fan out (e.g. MNIST, with a progress bar)
+    # an experiment's inputs are fetched once, here, before its jobs fan out (e.g. MNIST, with a progress bar);
+    # prepare() returns the config its jobs run with (e.g. where the data is: not part of the results' key)
+    configs = {}
     for plan in {id(p): p for p, _ in todo}.values():
         prepare = getattr(plan.module, "prepare", None)
         try:
-            if prepare:
-                prepare(plan.config)
+            configs[plan.name] = (prepare(plan.config, data_dir) if prepare else None) or plan.config
         except Unavailable as e:
             log(f"skipping {plan.name}: {e}")
             for job in plan.jobs:
@@ -189,11 +193,11 @@ def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, sche
     if not todo:
         return results
     if scheduler:
-        _on_dask(todo, scheduler, device, finish)
+        _on_dask(todo, configs, scheduler, device, finish)
     elif workers <= 1:
         for plan, job in todo:  # tiny RNNs are latency-bound: one thread beats two fighting over a core
             try:
-                outcome = run_job(plan.name, plan.config, job.spec, device, 1)
+                outcome = run_job(plan.name, configs[plan.name], job.spec, device, 1)
             except Exception as e:
                 outcome = _failure(plan, job, e), 0.0
             finish(plan, job, *outcome)
@@ -201,7 +205,7 @@ def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, sche
         # spawn, not fork: torch's thread pools do not survive a fork
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_exit_with_parent,
                                  initargs=(os.getpid(),)) as pool:
-            pending = {pool.submit(run_job, p.name, p.config, j.spec, device, 1): (p, j) for p, j in todo}
+            pending = {pool.submit(run_job, p.name, configs[p.name], j.spec, device, 1): (p, j) for p, j in todo}
             try:
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -212,18 +216,21 @@ def execute(plans: list[Plan], cache: Cache, device: str, workers: int = 1, sche
                         except Exception as e:
                             outcome = _failure(plan, job, e), 0.0
                         finish(plan, job, *outcome)
-            except BaseException:
+            except BaseException:   # Ctrl-C, SIGTERM (build.py raises on it): stop the workers now, not after their jobs
+                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                    process.terminate()
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
     return results
 
 
-def _on_dask(todo, scheduler, device, finish, retries=2):
+def _on_dask(todo, configs, scheduler, device, finish, retries=2):
     """Runs the jobs on a Dask cluster. A lost worker's jobs are rerun by the scheduler; a job that raises is
     retried `retries` times, then reported; every finished job is stored as it arrives."""
     from dask.distributed import Client, as_completed
     with Client(scheduler, timeout="10s") as client:
-        futures = {client.submit(run_job, p.name, p.config, j.spec, device, 1, pure=False, retries=retries): (p, j)
+        ship_code(client)
+        futures = {client.submit(run_job, p.name, configs[p.name], j.spec, device, 1, pure=False, retries=retries): (p, j)
                    for p, j in todo}
         for future in as_completed(futures):
             plan, job = futures[future]
@@ -232,6 +239,55 @@ def _on_dask(todo, scheduler, device, finish, retries=2):
             except Exception as e:
                 outcome = _failure(plan, job, e), 0.0
             finish(plan, job, *outcome)
+
+
+def check_workers(address: str) -> None:
+    """Before any training: the project's code reaches the cluster's workers and they can import it."""
+    from dask.distributed import Client
+    try:
+        client = Client(address, timeout="10s")
+    except Exception as e:
+        raise SchedulerError(f"cannot connect to the Dask scheduler at {address} ({type(e).__name__}: {e})") from None
+    with client:
+        ship_code(client)
+
+
+def project_zip() -> Path:
+    """The project's Python packages (every top-level folder with an __init__.py, but the tests) as one zip,
+    named by its content, so that a Dask worker started anywhere, without this project on its PYTHONPATH,
+    can import the jobs' code."""
+    import tempfile
+    import zipfile
+    packages = sorted(d for d in ROOT.iterdir() if (d / "__init__.py").is_file() and d.name not in ("tests", "benchmarks"))
+    files = sorted(f for d in packages for f in d.rglob("*.py") if "__pycache__" not in f.parts)
+    digest = hashlib.sha256(b"".join(str(f.relative_to(ROOT)).encode() + f.read_bytes() for f in files)).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"rnn_gradients_{digest}.zip"
+    if not path.exists():
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in files:
+                z.writestr(zipfile.ZipInfo(str(f.relative_to(ROOT)), (2026, 1, 1, 0, 0, 0)), f.read_bytes())
+        os.replace(tmp, path)
+    return path
+
+
+def ship_code(client) -> None:
+    """Uploads the project's code to a scheduler and workers that run in other processes (workers that join
+    later get it too), then checks that a worker can import the jobs' code and torch; raises SchedulerError in
+    one line otherwise. A scheduler or workers inside this very process (a LocalCluster) share its code: they
+    are left alone, so that this process keeps importing the project from its folder."""
+    from distributed.diagnostics.plugin import SchedulerUploadFile, UploadFile
+    here = os.getpid()
+    try:
+        zip_file = str(project_zip())
+        if client.run_on_scheduler(os.getpid) != here:   # the scheduler unpickles the task graph: it needs the code
+            client.register_plugin(SchedulerUploadFile(zip_file), name="rnn-gradients-code")
+        if here not in client.run(os.getpid).values():
+            client.register_plugin(UploadFile(zip_file), name="rnn-gradients-code")
+        client.run(exec, "import pipeline.runner, torch")
+    except Exception as e:
+        raise SchedulerError(f"the Dask workers cannot import this project's jobs ({type(e).__name__}: {e}); install "
+                             f"requirements.txt (the same torch and dask) in every worker's environment") from None
 
 
 def missing_jobs(results: dict[str, list], kind: type = Exception) -> list[str]:
@@ -254,10 +310,12 @@ def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = False, lang: str = i18n.SOURCE) -> dict:
+def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = False, lang: str = i18n.SOURCE,
+         missing: set | None = None) -> dict:
     """analysis/NAME.py's numbers and figures/NAME.py's figures in the language lang, reusing the last drawing when
     neither the results nor the analysis or presentation code (nor lang's catalogue) changed: a change of plot
-    style or language redraws without retraining. Returns the numbers."""
+    style or language redraws without retraining. Returns the numbers; texts lang's catalogue lacks are added to
+    `missing`."""
     analysis, presentation = plan.experiment.analysis, plan.experiment.presentation
     catalogue = hashlib.sha256(i18n.catalogue_file(lang).read_bytes()).hexdigest() if lang != i18n.SOURCE else ""
     key = hashlib.sha256(stable_json([[j.key for j in plan.jobs], source_hash(Path(presentation.__file__)),
@@ -275,7 +333,7 @@ def draw(plan: Plan, results: list, figures: Path, cache: Cache, force: bool = F
     except (KeyError, DamagedEntry):
         pass
     numbers = analysis.numbers(plan.config, results)
-    with i18n.language(lang):
+    with i18n.language(lang, missing):
         saved = [Path(f) for f in presentation.draw(plan.config, results, figures)]
     drawn = {f.stem for f in saved}
     if drawn != set(plan.experiment.figures):

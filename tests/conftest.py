@@ -48,3 +48,7 @@ def smoke_build(tmp_path_factory):
     proc = run_build("--profile", "smoke", "--out", out, "--cache", cache)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out, cache, proc
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a test of a fault that takes a real build (runs in CI all the same)")

@@ -89,3 +89,54 @@ def test_a_scheduler_where_nothing_listens_fails_fast(cluster):
         runner.check_scheduler(f"tcp://127.0.0.1:{port}", timeout=2)
     assert time.perf_counter() - start < 10 and len(str(e.value).splitlines()) == 1
     assert runner.check_scheduler(cluster.scheduler_address) == cluster.scheduler_address
+
+
+# --------------------------------------------------------------------------- the README's manual set-up (issue 19)
+
+@pytest.fixture(scope="module")
+def readme_cluster(tmp_path_factory):
+    """`dask scheduler` and `dask worker ADDRESS --nthreads 1` as the README starts them: from another folder,
+    without this project on PYTHONPATH."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    folder = tmp_path_factory.mktemp("elsewhere")
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+    assert dask, "the dask command is missing (pip install -r requirements-dask.txt)"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    started = [subprocess.Popen([dask, "scheduler", "--port", str(port), "--no-dashboard"], cwd=folder, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        started.append(subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard"],
+                                        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        with distributed.Client(address, timeout="30s") as client:
+            client.wait_for_workers(1, timeout=120)
+        yield address
+    finally:
+        for proc in reversed(started):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_workers_started_as_the_readme_says_run_the_jobs(tmp_path, readme_cluster):
+    with distributed.Client(readme_cluster) as client:   # the worker alone cannot import the project
+        with pytest.raises(Exception, match="No module named 'pipeline'"):
+            client.submit(exec, "import pipeline", pure=False).result(timeout=60)
+    runner.check_workers(readme_cluster)   # the build's preflight: ships the code, a worker imports it
+    local = runner.execute(tiny_plans(tmp_path / "a"), Cache(tmp_path / "a"), "cpu")
+    remote = runner.execute(tiny_plans(tmp_path / "b"), Cache(tmp_path / "b"), "cpu", scheduler=readme_cluster)
+    assert not any(isinstance(r, Exception) for r in remote["cliff"]), remote
+    assert same(local, remote)

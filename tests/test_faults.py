@@ -286,14 +286,17 @@ def test_template_line_markers_change_nothing_tex_sees():
            [line.rstrip() for line in original.split("\n")]
 
 
-def test_nan_is_a_dash_and_a_warning():
+def test_nan_is_a_dash_and_a_warning_of_this_build_only():
     from pipeline import documents
-    documents.WARNINGS.clear()
     assert documents.num(float("nan")) == "—" and documents.percent(np.float32("nan")) == "—"
     assert documents.num(np.float32("nan")) == "—" and str(documents.tex_num(float("nan"))) == "—"
     assert documents.percent(0.25) == "25.0\\%" and documents.num(float("inf")) == "∞"
-    assert len(documents.WARNINGS) == 1 and "NaN" in documents.WARNINGS[0]
-    documents.WARNINGS.clear()
+    first, second = documents.Notes(), documents.Notes()   # two builds, each with its own notes
+    source = r"\VAR{x|num} \VAR{x|pct} \VAR{x}"
+    assert documents.render("x.tex", {"x": float("nan")}, source=source, notes=first) == "— — —"
+    assert len(first.warnings) == 1 and "NaN" in first.warnings[0]
+    documents.render("x.tex", {"x": 0.5}, source=source, notes=second)
+    assert second.warnings == [] and not hasattr(documents, "WARNINGS")   # nothing carried in module state
 
 
 # --------------------------------------------------------------------------- build.py end to end (issue 11)

@@ -56,16 +56,12 @@ def test_translations_keep_the_placeholders_and_are_english():
 
 
 def test_a_text_without_translation_is_shown_in_russian_and_reported():
-    i18n.MISSING.clear()
-    i18n.use("en")
-    try:
+    missing = set()
+    with i18n.language("en", missing):
         assert i18n._("клиппинг") != "клиппинг"
         assert i18n._("такого текста в каталоге нет") == "такого текста в каталоге нет"
-        assert i18n.MISSING == {"такого текста в каталоге нет"}
-    finally:
-        i18n.use("ru")
-        i18n.MISSING.clear()
-    assert i18n._("клиппинг") == "клиппинг"
+    assert missing == {"такого текста в каталоге нет"}
+    assert i18n._("клиппинг") == "клиппинг" and not hasattr(i18n, "MISSING")   # the build's set, no module state
 
 
 def test_a_trans_block_escapes_its_values_but_not_its_latex():
@@ -73,6 +69,73 @@ def test_a_trans_block_escapes_its_values_but_not_its_latex():
     text = documents.render("x.tex", {"name": "a_b & c", "x": 0.5},
                             source=r"\BLOCK{trans v=x|pct(0), t=name}\textbf{\VAR{t}}: \VAR{v} и 5\%\BLOCK{endtrans}")
     assert text == r"\textbf{a\_b \& c}: 50\% и 5\%"
+
+
+# --------------------------------------------------------------------------- catalogue text is data (issue 19)
+
+PO_HEAD = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+
+
+@pytest.fixture
+def po(tmp_path, monkeypatch):
+    """Writes a catalogue for lang "en" into tmp_path and makes the build read it instead of the project's."""
+    path = tmp_path / "en" / "LC_MESSAGES" / "messages.po"
+    path.parent.mkdir(parents=True)
+    monkeypatch.setattr(i18n, "catalogue_file", lambda lang: path)
+    i18n.translations.cache_clear()
+
+    def write(entries: str):
+        path.write_text(PO_HEAD + entries)
+        i18n.translations.cache_clear()
+        return path
+    yield write
+    i18n.translations.cache_clear()
+
+
+def test_the_shipped_catalogue_passes_its_own_checks():
+    i18n.translations.cache_clear()
+    i18n.check_catalogue("en")
+
+
+@pytest.mark.parametrize("entries, line, words", [
+    ('msgid "Взрыв градиентов"\nmsgstr "Exploding gradients \\\\input{/etc/hostname}"\n', 5, "plain text"),
+    ('msgid "градиент $\\\\partial h$"\nmsgstr "gradient $\\\\partial h$ \\\\input{/etc/hostname}"\n', 5, r"\\input is not one"),
+    ('msgid "градиент $\\\\partial h$"\nmsgstr "\\\\catcode`\\\\^^M=13 $\\\\partial h$"\n', 5, r"\^\^|\\catcode"),
+    ('msgid "градиент $\\\\partial h$"\nmsgstr "\\\\openin1=/etc/passwd \\\\read1to\\\\x"\n', 5, r"\\openin is not one"),
+    ('msgid "коммит %(commit)s"\nmsgstr "commit"\n', 5, r"drops the placeholder %\(commit\)s"),
+    ('msgid "коммит"\nmsgstr "commit %(commit)s"\n', 5, r"adds the placeholder %\(commit\)s"),
+    ('msgid "доля %(x)s"\nmsgstr "share %(x)s of 100%"\n', 5, "neither %% nor a placeholder"),
+    ('msgid "ошибка 1\\\\%"\nmsgstr "error 1%"\n', 5, "bare % starts a TeX comment"),
+    ('msgid "a"\nmsgstr "b"\n\nmsgid "c"\nmsgstr "unterminated\n', 9, "does not parse"),
+])
+def test_a_bad_catalogue_entry_is_an_error_naming_its_line(po, entries, line, words):
+    path = po(entries)
+    with pytest.raises(i18n.CatalogueError) as error:
+        i18n.check_catalogue("en")
+    message = str(error.value)
+    assert message.startswith(f"{path}:{line}: ") and re.search(words, message), message
+
+
+def test_a_bad_catalogue_stops_the_build_before_any_training(po, tmp_path, capsys):
+    import build
+    po('msgid "Взрыв градиентов"\nmsgstr "Exploding gradients \\\\input{/etc/hostname}"\n')
+    code = build.main(["--profile", "smoke", "--lang", "en", "--no-pdf", "--out", str(tmp_path / "out"),
+                       "--cache", str(tmp_path / "cache")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "messages.po:5: " in err[0], err
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "out").exists()
+
+
+def test_a_plain_translation_is_escaped_and_a_latex_one_is_kept(po):
+    po('msgid "доля"\nmsgstr "50% & $5 #1 ~x_y {z}"\n\n'
+       'msgid "доля %(v)s"\nmsgstr "share_%(v)s of 100%%"\n\n'
+       'msgid "градиент $\\\\partial h$, \\\\emph{взрыв}"\nmsgstr "gradient $\\\\partial h$, \\\\emph{explosion}"\n')
+    source = (r"\BLOCK{trans}доля\BLOCK{endtrans}|\BLOCK{trans v=v}доля \VAR{v}\BLOCK{endtrans}|"
+              r"\BLOCK{trans}градиент $\partial h$, \emph{взрыв}\BLOCK{endtrans}")
+    with i18n.language("en"):
+        text = documents.render("x.tex", {"v": "a&b"}, source=source)
+    assert text.split("|") == [r"50\% \& \$5 \#1 \textasciitilde{}x\_y \{z\}", r"share\_a\&b of 100\%",
+                               r"gradient $\partial h$, \emph{explosion}"]
 
 
 @pytest.fixture(scope="module")

@@ -108,8 +108,9 @@ def test_mnist_data_dir_and_permutation(monkeypatch, tmp_path):
         seen["data_dir"] = data_dir
         return fake
     monkeypatch.setattr(sequential_mnist, "load_mnist", load)
-    monkeypatch.setenv("RNN_GRADIENTS_DATA_DIR", str(tmp_path))
-    config = dict(sequential_mnist.PROFILES["smoke"], n_train=20, n_test=10)
+    config = sequential_mnist.PROFILES["smoke"]
+    assert sequential_mnist.prepare(config, data_dir=tmp_path) is not config and "data_dir" not in config  # passed, not stored
+    config = dict(sequential_mnist.prepare(config, data_dir=tmp_path), n_train=20, n_test=10)
     x, y, xt, yt = sequential_mnist.data(config, "mnist")
     px, _, _, _ = sequential_mnist.data(config, "permuted")
     assert seen["data_dir"] == str(tmp_path)
