@@ -69,7 +69,7 @@ def data(config, dataset):
 
 def validation_data(config, dataset):
     """The last n_validation training images (never trained on: data() takes the first n_train)."""
-    train_x, train_y, _, _ = _load(download=False)
+    train_x, train_y, _, _ = _load(config, download=False)
     v = config["n_validation"]
     assert config["n_train"] + v <= len(train_x), "the validation images must lie outside the training subset"
     perm = fixed_permutation(PERMUTATION_SEED) if dataset == "permuted" else None
