@@ -301,7 +301,7 @@ CLAIMS = {
            ("jacobian",), jacobian_bound,
            "Reproduced: no measured norm exceeds its bound in any run (exact; a violation means a bug); "
            "otherwise not reproduced."),
-    "C2": ("Pascanu 2013: the error surface has a cliff; clipping steps over it", ILLUSTRATION, ("cliff",), cliff,
+    "C2": ("Pascanu 2013: the error surface has a cliff; clipping keeps a step at the wall from throwing the parameters away", ILLUSTRATION, ("cliff",), cliff,
            "(a) the largest ‖∇E‖ on the grid is over 1000 × its median (a wall); (b) clipped descents reach "
            f"E < 0.01 more often than plain ones from the same starts (one-sided Fisher exact, {A}). "
            "Reproduced: (a) and (b); partly: one of them; not reproduced: neither; inconclusive: neither, and (b) "
