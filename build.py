@@ -329,7 +329,7 @@ def preflight(args, out):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    return guard.guarded(lambda: _main(args), usage_errors=(guard.UsageError, OutputError))
+    return guard.guarded(lambda: _main(args), usage_errors=(guard.UsageError, OutputError), out=args.out.resolve())
 
 
 def _main(args) -> int:

@@ -102,9 +102,9 @@ class ClosedPipeSafe:
         return getattr(self.stream, name)
 
 
-def disk_error(e: OSError) -> str:
-    """One line for a write that failed: the file, why, what to do."""
-    where = f" {e.filename}" if e.filename else ""
+def disk_error(e: OSError, out=None) -> str:
+    """One line for a write that failed: the file (else the output folder), why, what to do."""
+    where = f" {e.filename}" if e.filename else f" in {out}" if out else ""
     if e.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"cannot write{where}: {e.strerror}; free some space there or pass another --out (every finished job is cached)"
     if e.errno in (errno.ENOENT, errno.ESTALE, errno.EIO, errno.EROFS):
@@ -112,7 +112,7 @@ def disk_error(e: OSError) -> str:
     return f"cannot write{where}: {e.strerror or e}"
 
 
-def guarded(body, usage_errors) -> int:
+def guarded(body, usage_errors, out=None) -> int:
     """Runs body() as the build's process and returns its exit code: usage_errors are one line and 2, Ctrl-C
     130, SIGTERM 143 (both after the workers were stopped), a write that failed mid-build (full or vanished
     disk) one line and 1; stdout and stderr survive a closed pipe."""
@@ -134,7 +134,7 @@ def guarded(body, usage_errors) -> int:
         print("\nTerminated: every job that finished is cached; run the same command again to continue.", file=sys.stderr)
         return 143
     except OSError as e:   # a full or vanished output disk, mid-build
-        print(f"build.py: error: {disk_error(e)}", file=sys.stderr)
+        print(f"build.py: error: {disk_error(e, out)}", file=sys.stderr)
         return 1
     finally:
         if previous is not None:
