@@ -34,13 +34,16 @@ def draw(config, results, figures) -> list:
     fig, axes = plt.subplots(1, len(lengths), figsize=FULL, sharey=True, squeeze=False)
     for ax, T in zip(axes[0], lengths):
         for m in LE_MODELS:
-            r = by[(m, T)]
-            steps, mse = r["eval_steps"], r["test_mse"]
-            for curve in mse:
-                ax.plot(steps, curve, color=MODEL_COLOURS[m], lw=0.6, alpha=0.3)
-            ax.plot(steps, median_curve(mse),
-                    color=MODEL_COLOURS[m], lw=1.8, label=MODEL_SHORT[m])
-        ax.axhline(BASELINE, color=CHANCE, ls=":", lw=1.0, label=_("ответ «1»: $1/6$"))
+            for curve in by[(m, T)]["test_mse"]:
+                ax.plot(by[(m, T)]["eval_steps"], curve, color=MODEL_COLOURS[m], lw=0.6, alpha=0.3, zorder=1)
+        # the models that end highest (stuck at the baseline, on top of each other) widest first, each next one
+        # under half as wide on top of it, so that all of them show; the others at one width
+        highest = sorted(LE_MODELS, key=lambda m: -median_curve(by[(m, T)]["test_mse"])[-1])
+        widths = dict(zip(highest, (7.0, 4.2, 1.0))) | {m: 1.6 for m in highest[3:]}
+        for m in sorted(LE_MODELS, key=lambda m: -widths[m]):
+            ax.plot(by[(m, T)]["eval_steps"], median_curve(by[(m, T)]["test_mse"]), color=MODEL_COLOURS[m],
+                    lw=widths[m], label=MODEL_SHORT[m], zorder=2)
+        ax.axhline(BASELINE, color=CHANCE, ls=":", lw=0.7, label=_("ответ «1»: $1/6$"), zorder=3)
         ax.set_yscale("log")
         ax.set_title(f"$T = {T}$")
         ax.set_xlabel(_("шаг обучения"))

@@ -55,10 +55,11 @@ def draw(config, results, figures) -> list:
         r = fig7[L, init]
         for m, method in enumerate(r["methods"]):
             for s in range(S):
+                # the first method widest, the next narrower on top: runs stuck at the same error show as nested lines
                 axes[c].plot(r["eval_steps"], r["monitor_error"][m * S + s], color=METHOD_COLOURS[method],
-                             lw=1.2, alpha=0.85, label=METHOD_LABELS[method] if s == 0 else None)
-        axes[c].axhline(chance, color=CHANCE, ls=":", lw=1.0)
-        axes[c].set_title(f"{INIT_LABELS.get(init, init)}, $L = {L}$", fontsize=9)
+                             lw=(3.0, 1.6, 0.8)[min(m, 2)], alpha=0.85, label=METHOD_LABELS[method] if s == 0 else None)
+        axes[c].axhline(chance, color=CHANCE, ls=":", lw=1.0, zorder=1)
+        axes[c].set_title(f"{INIT_LABELS.get(init, init)}\n$L = {L}$", fontsize=9)   # one line is wider than a panel
         axes[c].set_xlabel(_("шаг обучения"))
     axes[0].set_ylabel(_("ошибка"))
     legend_top(fig, *axes[0].get_legend_handles_labels(), ncol=3)
@@ -66,19 +67,22 @@ def draw(config, results, figures) -> list:
 
     if config["table_tasks"]:
         extra = [t for t in config["table_tasks"] if t != task]
-        fig, axes = plt.subplots(1, len(extra), figsize=FULL, sharey=True, squeeze=False)
-        for ax, name in zip(axes[0], extra):
-            rs = sorted([r for r in results if r["task"] == name], key=lambda r: r["length"])
-            Ls = [r["length"] for r in rs]
-            for m, method in enumerate(rs[0]["methods"]):
-                # the first method widest, the next ones narrower on top: equal errors show as nested lines
-                ax.plot(Ls, [np.median(final_errors(r, method)) for r in rs], "o-", lw=max(3.0 - 1.0 * m, 0.8),
-                        ms=max(7 - 2 * m, 3), color=METHOD_COLOURS[method], label=METHOD_LABELS[method])
-            ax.axhline(TASKS[name].chance_error, color=CHANCE, ls=":", lw=1.0, label=_("случайно"))
-            ax.set_title(TASK_LABELS[name].replace(", ", ",\n"), fontsize=9)   # five panels: a long name takes two lines
-            ax.set_xticks(Ls)
-            ax.set_xlabel("$L$")
-        axes[0, 0].set_ylabel(_("ошибка"))
-        legend_top(fig, *axes[0, 0].get_legend_handles_labels(), ncol=3, handlelength=1.2, columnspacing=0.7)
+        # one panel, the tasks along x (each ran at one length per profile): five narrow panels crowded their titles
+        fig, ax = plt.subplots(figsize=FULL)
+        rows = {name: max((r for r in results if r["task"] == name), key=lambda r: r["length"]) for name in extra}
+        methods = rows[extra[0]]["methods"]
+        offsets = np.linspace(-0.22, 0.22, len(methods))
+        for m, method in enumerate(methods):
+            ax.plot(np.arange(len(extra)) + offsets[m], [np.median(final_errors(rows[n], method)) for n in extra], "o",
+                    ms=7, color=METHOD_COLOURS[method], label=METHOD_LABELS[method], zorder=3)
+        for i, name in enumerate(extra):
+            ax.plot([i - 0.4, i + 0.4], [TASKS[name].chance_error] * 2, color=CHANCE, ls=":", lw=1.2, zorder=2,
+                    label=_("случайно") if i == 0 else None)
+        ax.set_xticks(np.arange(len(extra)), [f"{TASK_LABELS[n]}\n$L = {rows[n]['length']}$".replace(", ", ",\n")
+                                               for n in extra])
+        ax.set_xlim(-0.5, len(extra) - 0.5)
+        ax.set_ylim(-0.04, 1.04)
+        ax.set_ylabel(_("ошибка"))
+        legend_top(fig, *ax.get_legend_handles_labels(), ncol=4, handlelength=1.2, columnspacing=0.7)
         saved += save(fig, figures, "pathological_tasks")
     return saved
