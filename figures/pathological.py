@@ -83,6 +83,6 @@ def draw(config, results, figures) -> list:
         ax.set_xlim(-0.5, len(extra) - 0.5)
         ax.set_ylim(-0.04, 1.04)
         ax.set_ylabel(_("ошибка"))
-        legend_top(fig, *ax.get_legend_handles_labels(), ncol=4, handlelength=1.2, columnspacing=0.7)
+        legend_top(fig, *ax.get_legend_handles_labels(), ncol=3, handlelength=1.2, columnspacing=0.7)
         saved += save(fig, figures, "pathological_tasks")
     return saved
