@@ -113,13 +113,10 @@ def git_commit() -> str:
         return "unknown"
 
 
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def up_to_date(stamp: Path, fingerprint: str):
     """The saved stamp when every output it lists is unchanged and the inputs are the same; None otherwise,
     also for a stamp that is unreadable or of the wrong shape (it is then simply rewritten by this build)."""
+    from pipeline.cache import file_digest
     try:
         saved = json.loads(stamp.read_text())
         if saved.get("fingerprint") != fingerprint:
@@ -414,6 +411,7 @@ def build(args, out: Path, cache, outputs) -> int:
         shipped.ship([p for p in plans if p in runnable], cache, args.shipped / args.profile, args.profile, device,
                      git_commit())
     deliverables = sorted(n for n in outputs.written if not n.startswith("build/"))
+    from pipeline.cache import file_digest
     stamp.write_text(json.dumps({"fingerprint": fingerprint, "summary": summary,
                                  "outputs": {name: file_digest(out / name) for name in deliverables}}))
     return 0

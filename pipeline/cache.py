@@ -37,6 +37,11 @@ class CacheError(Exception):
     """The cache folder cannot be used at all (it is a file, or cannot be created or written)."""
 
 
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes (the build's stamp, the shipped results' manifest)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def stable_json(obj) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=repr)
 

@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.cache import JOB_ENTRY, Cache, DamagedEntry, stable_json, torch_version
+from pipeline.cache import file_digest, JOB_ENTRY, Cache, DamagedEntry, stable_json, torch_version
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "results"
@@ -38,10 +38,6 @@ def job_ident(config: dict, spec: dict) -> str:
     """What a job computes, independent of the code that computes it: a stale entry has the same ident and
     another key."""
     return hashlib.sha256(stable_json({"config": config, "job": spec}).encode()).hexdigest()[:32]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def cpu_name() -> str:
@@ -111,7 +107,7 @@ def adopt(plans, cache: Cache, folder: Path, force_names=(), log=print) -> Adopt
                 continue
             entry = folder / plan.name / f"{job.key}.entry"
             try:
-                if _sha256(entry) != row["sha256"]:
+                if file_digest(entry) != row["sha256"]:
                     raise DamagedEntry(f"shipped entry {entry} does not match its manifest (sha256)")
                 target = cache.path(plan.name, job.key)
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -191,13 +187,13 @@ def ship(plans, cache: Cache, folder: Path, profile: str, device: str, commit: s
             value = cache.load(plan.name, job.key, shape=JOB_ENTRY)   # refuses a damaged entry
             target = folder / plan.name / entry.name
             target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.exists() or _sha256(target) != _sha256(entry):
+            if not target.exists() or file_digest(target) != file_digest(entry):
                 shutil.copyfile(entry, target)
             old = rows.get((plan.name, job.index))
             same = old is not None and old["key"] == job.key
             rows[(plan.name, job.index)] = dict(
                 experiment=plan.name, index=job.index, key=job.key, ident=job_ident(plan.config, job.spec),
-                code=job.code, sha256=_sha256(target), seconds=round(float(value["seconds"]), 3),
+                code=job.code, sha256=file_digest(target), seconds=round(float(value["seconds"]), 3),
                 torch=torch_version(), device=device,
                 commit=old["commit"] if same else commit, cpu=old["cpu"] if same else cpu_name(),
                 date=old["date"] if same else now)
@@ -230,7 +226,7 @@ def check(folder: Path) -> list[str]:
         listed.add(entry)
         if not entry.is_file():
             problems.append(f"{entry} is listed in the manifest but missing")
-        elif _sha256(entry) != r["sha256"]:
+        elif file_digest(entry) != r["sha256"]:
             problems.append(f"{entry} does not match its manifest sha256")
         else:
             try:

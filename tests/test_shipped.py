@@ -8,6 +8,7 @@ import pytest
 
 from conftest import ROOT, run_build
 from pipeline import shipped, verify
+from pipeline.cache import file_digest
 
 SMOKE = ("--profile", "smoke", "--no-pdf", "--jobs", "1")
 SHIPPED = ("cliff", "explosion")   # two quick experiments: the builds below draw only what is shipped
@@ -109,7 +110,7 @@ def test_verify_fails_on_a_deviating_shipped_number(shipped_smoke, tmp_path):
         return v * 1.001 + 1e-6 if isinstance(v, float) else v
     entry["result"] = nudge(entry["result"])
     store.store("explosion", row["key"], entry)
-    row["sha256"] = shipped._sha256(folder / "explosion" / f"{row['key']}.entry")
+    row["sha256"] = file_digest(folder / "explosion" / f"{row['key']}.entry")
     (folder / "manifest.json").write_text(json.dumps(manifest))
     proc = run_build("--profile", "smoke", "--verify", "2", "--only", "explosion", "--jobs", "1",
                      "--cache", tmp_path / "cache", "--shipped", results)
