@@ -6,8 +6,8 @@ import numpy as np
 
 from analysis.labels import MODEL_LABELS
 from analysis.papers import LATER_ADDING, LE_LENGTHS
-from experiments.adding import budget
-from rnn.models import LE_CLIP, LE_LR_SOURCE, LE_MODELS, LE_OPTIMIZER
+from experiments.adding import LR_SOURCE, budget
+from rnn.models import LE_CLIP, LE_MODELS, LE_OPTIMIZER
 
 BASELINE = 1 / 6          # MSE of always predicting 1 (TASKS["adding_le"].chance_loss)
 SOLVED = BASELINE / 10    # "beats the baseline by 10×"
@@ -122,7 +122,7 @@ def numbers(config, results):
         "lr_grid": list(config["lr_grid"]) if config.get("lr_grid") else None,
         "lr_chosen": {m: {T: by[(m, T)]["lr"] for T in lengths} for m in LE_MODELS},
         "lr_validation": {m: {T: by[(m, T)]["validation"] for T in lengths} for m in LE_MODELS},
-        "lr_source": LE_LR_SOURCE,
+        "lr_source": LR_SOURCE,
         # per-seed final MSE of every (model, T), diverged runs at the baseline: what claim C6's tests read
         "per_seed": [dict(model=m, length=T, final=summary[(m, T)]["finals"], diverged=summary[(m, T)]["diverged"])
                      for m in LE_MODELS for T in lengths],

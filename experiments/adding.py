@@ -14,11 +14,15 @@ The paper's hidden size, learning rates and update counts could not be checked; 
 import numpy as np
 import torch
 
+from experiments import chosen_rates
 from rnn.fit import default_eval_batch_size, fit
 from rnn.models import LE_LR, LE_MODELS, le_ensemble, step_seconds, le_member, model_seeds
 from rnn.tasks import TASKS, adding_le, test_set
 
-LR = LE_LR   # per model (rnn.models), with the run they came from (rnn.models.LE_LR_SOURCE)
+LR = LE_LR   # per model: provisional rates from probes (rnn.models); `full` and `paper` choose on the grid below
+# `default` trains at the rates the shipped full run chose at T = 150 (results/full/chosen_rates.json), where it has
+LR_DEFAULT, LR_SOURCE = chosen_rates("adding", "150", LE_LR, "provisional: probes on the adding problem at T = 150 "
+                                     "(IRNN, LSTM) and a fixed 1e-3 (tanh nets); no full-profile validation choice yet")
 # Fair baselines: with lr_grid, every model trains at every rate of the grid on the same seeds and budget, and each
 # model's rate (per T) is the one with the lowest median final MSE on a validation set drawn apart from the test set
 # (seed VALIDATION_SEED); the test MSE reported is that rate's. Without it (default, smoke), the recorded rates `lr`.
@@ -29,7 +33,7 @@ PROFILES = {
     "smoke":   dict(lengths=[30], n_hidden=32, seeds=1, updates=60, batch=16, eval_every=20, n_test=200,
                     lr=LR, lr_grid=None, irnn_lrs=[3e-4, 1e-3], sweep_seeds=1),
     "default": dict(lengths=[150], n_hidden=100, seeds=4, updates=2000, batch=32, eval_every=100, n_test=500,
-                    lr=LR, lr_grid=None, irnn_lrs=[1e-4, 3e-4, 1e-3], sweep_seeds=2),
+                    lr=LR_DEFAULT, lr_grid=None, irnn_lrs=[1e-4, 3e-4, 1e-3], sweep_seeds=2),
     "full":    dict(lengths=[150, 400], n_hidden=100, seeds=5, updates=4000, batch=32, eval_every=200,
                     n_test=2000, n_validation=2000, lr=LR, lr_grid=LR_GRID, irnn_lrs=[], sweep_seeds=5),
     "paper":   dict(lengths=[150, 200, 300, 400], n_hidden=100, seeds=5, updates=100000, batch=16, eval_every=1000,

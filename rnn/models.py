@@ -152,16 +152,13 @@ LE_CLIP, LE_OPTIMIZER = 1.0, "adam"   # gradient-norm clipping on for every mode
 IN_STD = 0.1                          # input weights V ~ N(0, 0.1²) (the engine's default) ...
 IRNN_IN_STD = 0.01                    # ... except the ReLU nets: Le et al. start them with small input weights; with
                                       # 0.1 two of three IRNN seeds diverged on the adding problem at T = 150
-# Adam learning rates. The IRNN's from probes at T = 150: with input weights N(0, 0.1²) most seeds diverged at
-# 3e-4 to 3e-3; with N(0, 0.01²) every seed tried got below 1/60, by update ~1,100 at 1e-3 and ~1,850 at 3e-4 (the
-# default's learning-rate sweep shows this in each build). The LSTM's 1e-2 (below 1/60 by update ~1,750; 3e-3 plateaus).
+# Adam learning rates, PROVISIONAL: from probes on the adding problem at T = 150 (the IRNN's and the LSTM's tuned,
+# the tanh nets' not). The IRNN: with input weights N(0, 0.1²) most seeds diverged at 3e-4 to 3e-3; with N(0, 0.01²)
+# every seed tried got below 1/60, by update ~1,100 at 1e-3 and ~1,850 at 3e-4. The LSTM: 1e-2 (below 1/60 by update
+# ~1,750; 3e-3 plateaus). The `full` profile does not use them: it trains every model on one grid and chooses on a
+# validation set; the `default` profile takes that choice from the shipped full run (experiments.chosen_rates) and
+# falls back to these where no run has chosen. Kept fixed here, so that a new choice changes no compute code.
 LE_LR = {"irnn": 1e-3, "relu_gauss": 3e-4, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-2}
-# Where these rates came from. PROVISIONAL: they are from probes on the task itself (the IRNN's and the LSTM's
-# tuned, the tanh nets' not), not yet from the `full` profile's learning-rate grid chosen on a validation set
-# (experiments/adding.py, LR_GRID). When a `full` run has chosen, copy its results.json exp.adding.lr_chosen (at
-# T = 150) here and name that run (commit, date) in this string.
-LE_LR_SOURCE = ("provisional: probes on the adding problem at T = 150 (IRNN, LSTM) and a fixed 1e-3 (tanh nets); "
-                "no full-profile validation choice recorded yet")
 # name -> cell, recurrent init, input-weight std. Gaussian W: std 1/sqrt(n) (spectral radius ≈ 1), set in le_member().
 LE_MODELS = {
     "irnn":       dict(cell="relu", init="identity", in_std=IRNN_IN_STD),

@@ -44,8 +44,7 @@ def test_full_gives_every_model_the_same_grid_and_default_records_where_its_rate
     assert full["lr_grid"] and full["seeds"] == 5
     assert all(adding.learning_rates(full, {"model": m, "length": 150}) == full["lr_grid"] for m in full["lr"])
     assert default["lr_grid"] is None and default["seeds"] >= 4
-    from rnn.models import LE_LR_SOURCE
-    assert LE_LR_SOURCE
+    assert adding.LR_SOURCE and default["lr"] == adding.LR_DEFAULT
 
 
 def test_mnist_full_gives_every_model_the_same_grid_and_holds_out_validation_images():
