@@ -44,18 +44,14 @@ def seeds_summary(steps, mse, diverged_at):
 
 
 def choose_rate(r):
-    """A job trained at several rates (the lr grid): the rate with the lowest median final MSE on the validation set
-    (diverged runs at the baseline), and the job cut down to that rate's members. One rate: the job as it is."""
-    lrs = r.get("lrs") or [r["lr"]]
-    if len(lrs) == 1:
-        return dict(r, lr=lrs[0], validation=None)
-    S = len(r["seeds"])
-    val = at_baseline(r["validation_mse"])
-    medians = [float(np.median(val[i * S:(i + 1) * S])) for i in range(len(lrs))]
-    i = int(np.argmin(medians))
-    return dict(r, lr=lrs[i], test_mse=np.asarray(r["test_mse"])[i * S:(i + 1) * S],
-                diverged_at=list(r["diverged_at"])[i * S:(i + 1) * S],
-                validation=dict(grid=list(lrs), median=medians, chosen=lrs[i]))
+    """The rate a job trained its runs at, and how it was chosen: with a pilot (the lr grid), each rate's median
+    pilot MSE on the validation set (diverged pilots at the baseline) and the rate chosen; else None."""
+    p = r.get("pilot")
+    if not p:
+        return dict(r, validation=None)
+    return dict(r, validation=dict(grid=list(p["lrs"]), median=list(p["validation_median"]), chosen=r["lr"],
+                                   pilot_seeds=len(p["seeds"]), pilot_updates=p["updates"],
+                                   pilot_diverged=sum(d is not None for d in p["diverged_at"])))
 
 
 def summarise(results):
@@ -64,12 +60,9 @@ def summarise(results):
 
 
 def split(results, config):
-    """(the learning-rate sweep's jobs, the models' jobs at their chosen rates). With a learning-rate grid the
-    IRNN's own grid runs at the longest T are its sweep."""
+    """(the learning-rate sweep's jobs, the models' jobs with how their rates were chosen)."""
     sweep = [r for r in results if r.get("lr_sweep")]
     runs = [r for r in results if not r.get("lr_sweep")]
-    if config.get("lr_grid") and not sweep:
-        sweep = [r for r in runs if r["model"] == "irnn" and r["length"] == max(config["lengths"])]
     return sweep, [choose_rate(r) for r in runs]
 
 
@@ -116,6 +109,7 @@ def numbers(config, results):
         "budget": budget(config), "lengths": lengths, "n_hidden": config["n_hidden"], "seeds": config["seeds"],
         "updates": config["updates"], "batch": config["batch"], "clip": LE_CLIP, "optimizer": LE_OPTIMIZER,
         "n_test": config["n_test"], "n_validation": config.get("n_validation"), "baseline": BASELINE,
+        "pilot_seeds": config.get("pilot_seeds"), "pilot_updates": config.get("pilot_updates"),
         "lr": dict(config["lr"]), "labels": {m: MODEL_LABELS[m] for m in LE_MODELS},
         # fair baselines: the grid every model trained at and the rate the validation set chose (per model and T),
         # or, without a grid, the recorded rates and the run they came from

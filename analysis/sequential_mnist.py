@@ -23,19 +23,14 @@ def accuracy_curves(r, per_epoch):
 
 
 def choose_rate(r):
-    """A job trained at several rates (the lr grid): the rate with the highest median final accuracy on the
-    held-out validation images (diverged runs at chance), and the job cut down to that rate's members."""
-    lrs = r.get("lrs") or [r["lr"]]
-    if len(lrs) == 1:
-        return dict(r, lr=lrs[0], validation=None)
-    S = len(r["seeds"])
-    val = np.asarray(r["validation_accuracy"], dtype=np.float64)
-    val = np.where(np.isfinite(val), val, CHANCE_ACCURACY)
-    medians = [float(np.median(val[i * S:(i + 1) * S])) for i in range(len(lrs))]
-    i = int(np.argmax(medians))
-    return dict(r, lr=lrs[i], test_accuracy=np.asarray(r["test_accuracy"])[i * S:(i + 1) * S],
-                diverged_at=list(r["diverged_at"])[i * S:(i + 1) * S],
-                validation=dict(grid=list(lrs), median=medians, chosen=lrs[i]))
+    """The rate a job trained its runs at, and how it was chosen: with a pilot (the lr grid), each rate's median
+    pilot accuracy on the held-out validation images (diverged pilots at chance) and the rate chosen."""
+    p = r.get("pilot")
+    if not p:
+        return dict(r, validation=None)
+    return dict(r, validation=dict(grid=list(p["lrs"]), median=list(p["validation_median"]), chosen=r["lr"],
+                                   pilot_seeds=len(p["seeds"]), pilot_updates=p["updates"],
+                                   pilot_diverged=sum(d is not None for d in p["diverged_at"])))
 
 
 def prepared(config, results):
@@ -55,8 +50,9 @@ def numbers(config, results):
     acc = {m: {d: float(100 * np.median(by[(m, d)]["test_accuracy"][:, -1])) for d in datasets} for m in models}
     best = {m: {d: float(100 * np.max(np.median(by[(m, d)]["test_accuracy"], axis=0))) for d in datasets}
             for m in models}
-    rows = [dict(model=m, label=MODEL_LABELS[m], lr=config["lr"][m],
+    rows = [dict(model=m, label=MODEL_LABELS[m], lr=config["lr"][m], seeds=config["seeds"][m],
                  lr_chosen={d: by[(m, d)]["lr"] for d in datasets},
+                 lr_validation={d: by[(m, d)]["validation"] for d in datasets},
                  ours={d: acc[m][d] for d in datasets},
                  paper={d: LE_MNIST.get(m, {}).get(d) for d in DATASETS}, unverified=m in LE_MNIST_UNVERIFIED,
                  diverged=sum(sum(x is not None for x in by[(m, d)]["diverged_at"]) for d in datasets))
@@ -72,7 +68,9 @@ def numbers(config, results):
         "per_seed": [dict(model=m, dataset=d, final=[float(100 * a) for a in by[(m, d)]["test_accuracy"][:, -1]],
                           best_epoch_median=best[m][d],
                           diverged=sum(x is not None for x in by[(m, d)]["diverged_at"])) for m in models for d in datasets],
-        "n_test": config["n_test"], "epochs": config["epochs"], "batch": config["batch"], "seeds": config["seeds"],
+        "n_test": config["n_test"], "epochs": config["epochs"], "batch": config["batch"],
+        "seeds": min(config["seeds"][m] for m in models), "seeds_of": {m: config["seeds"][m] for m in models},
+        "pilot_updates": config.get("pilot_updates"), "pilot_seeds": config.get("pilot_seeds"),
         "n_hidden": config["n_hidden"], "updates": updates_per_epoch(config) * config["epochs"],
         "permutation_seed": PERMUTATION_SEED, "clip": LE_CLIP, "optimizer": LE_OPTIMIZER, "lr": dict(config["lr"]),
         "labels": {m: MODEL_LABELS[m] for m in LE_MODELS}, "accuracy": acc, "best_accuracy": best, "rows": rows,

@@ -237,3 +237,37 @@ def check(folder: Path) -> list[str]:
         if entry not in listed:
             problems.append(f"{entry} is not listed in the manifest")
     return problems
+
+
+CHOSEN_RATES = "chosen_rates.json"
+
+
+def write_chosen_rates(folder: Path, numbers: dict, commit: str, log=print) -> dict:
+    """folder/chosen_rates.json: the learning rates this run chose on validation data, per experiment and length or
+    dataset, with the run they came from. The default profile trains at them (experiments.chosen_rates), so its
+    models are tuned as the shipped run tuned them. Only experiments that chose (a grid) are written; others keep
+    what an earlier part wrote."""
+    path = folder / CHOSEN_RATES
+    try:
+        chosen = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        chosen = {}
+    date = datetime.date.today().isoformat()
+    a = numbers.get("adding")
+    if a and a.get("lr_grid"):
+        lr = {str(T): {m: a["lr_chosen"][m][T] for m in a["lr_chosen"]} for T in a["lengths"]}
+        chosen["adding"] = dict(lr=lr, source=f"chosen on {a['n_validation']} validation sequences from the Adam "
+                                f"grid {a['lr_grid']} by the full run shipped at commit {commit[:12]} on {date} "
+                                f"(results/full)")
+    s = numbers.get("sequential_mnist")
+    if s and s.get("lr_grid"):
+        lr = {d: {r["model"]: r["lr_chosen"][d] for r in s["rows"]} for d in s["datasets"]}
+        chosen["sequential_mnist"] = dict(lr=lr, source=f"chosen by a pilot on {s['n_validation']} held-out training "
+                                          f"images from the Adam grid {s['lr_grid']} by the full run shipped at commit "
+                                          f"{commit[:12]} on {date} (results/full)")
+    if chosen:
+        tmp = folder / f".{CHOSEN_RATES}.tmp"
+        tmp.write_text(json.dumps(chosen, indent=1, sort_keys=True) + "\n")
+        os.replace(tmp, path)
+        log(f"learning rates chosen on validation data: {path} (the default profile trains at them)")
+    return chosen

@@ -147,3 +147,29 @@ def test_the_shipped_runs_of_the_project_are_whole_and_report_stale_jobs():
         if stale:
             warnings.warn(f"shipped {folder.name} jobs stale against the current code (rerun with "
                           f"python build.py --profile {folder.name} --only … --ship): {stale}")
+
+
+def test_the_rates_a_shipped_run_chose_reach_the_default_profile(tmp_path, monkeypatch):
+    """--ship records the rates the grid chose on validation data; experiments.chosen_rates hands them to the
+    default profile with the run they came from, and falls back to the provisional ones where none is recorded."""
+    import experiments
+    numbers = {"adding": dict(lr_grid=[1e-3, 1e-2], lengths=[150, 400], n_validation=10,
+                              lr_chosen={"irnn": {150: 3e-4, 400: 1e-3}, "lstm": {150: 1e-2, 400: 3e-3}}),
+               "sequential_mnist": dict(lr_grid=[1e-4, 1e-3], datasets=["mnist"], n_validation=10,
+                                        rows=[dict(model="irnn", lr_chosen={"mnist": 1e-4}),
+                                              dict(model="tanh_gauss", lr_chosen={"mnist": 3e-4})])}
+    chosen = shipped.write_chosen_rates(tmp_path, numbers, "0123456789abcdef", log=lambda *_: None)
+    assert chosen["adding"]["lr"] == {"150": {"irnn": 3e-4, "lstm": 1e-2}, "400": {"irnn": 1e-3, "lstm": 3e-3}}
+    monkeypatch.setattr(experiments, "CHOSEN_RATES", tmp_path / shipped.CHOSEN_RATES)
+    provisional = {"irnn": 1.0, "lstm": 2.0}
+    rates, source = experiments.chosen_rates("adding", "150", provisional, "provisional")
+    assert rates == {"irnn": 3e-4, "lstm": 1e-2} and "0123456789ab" in source and "validation" in source
+    rates, _ = experiments.chosen_rates("sequential_mnist", "mnist", {"irnn": 1.0, "tanh_gauss": 2.0}, "p")
+    assert rates == {"irnn": 1e-4, "tanh_gauss": 3e-4}
+    # a model no run chose for, a key or file that is not there: the provisional rates, said to be provisional
+    assert experiments.chosen_rates("adding", "150", {"irnn": 1.0, "tanh_gauss": 2.0}, "p") == ({"irnn": 1.0, "tanh_gauss": 2.0}, "p")
+    assert experiments.chosen_rates("adding", "1000", provisional, "p") == (provisional, "p")
+    (tmp_path / shipped.CHOSEN_RATES).write_text("{not json")
+    assert experiments.chosen_rates("adding", "150", provisional, "p") == (provisional, "p")
+    # a profile without a grid chooses nothing, and leaves what an earlier part wrote
+    assert shipped.write_chosen_rates(tmp_path / "x", {"adding": dict(lr_grid=None)}, "c", log=lambda *_: None) == {}
