@@ -57,8 +57,15 @@ def numbers(config, results):
                  paper={d: LE_MNIST.get(m, {}).get(d) for d in DATASETS}, unverified=m in LE_MNIST_UNVERIFIED,
                  diverged=sum(sum(x is not None for x in by[(m, d)]["diverged_at"]) for d in datasets))
             for m in models]
+    # what the paper's budget would cost here: the IRNN's measured seconds per member-update (its main run, tests
+    # included) times the paper's updates
+    irnn = next((by[("irnn", d)] for d in datasets if ("irnn", d) in by), None)
+    member_update = (irnn["seconds"] / (len(irnn["seeds"]) * updates_per_epoch(config) * config["epochs"])
+                     if irnn and irnn.get("seconds") else None)
     return {
-        "budget": budget(config), "models": models, "datasets": datasets, "n_train": config["n_train"],
+        "budget": budget(config),
+        "seconds_per_member_update": member_update,
+        "paper_cpu_days": member_update * PAPER_UPDATES / 86400 if member_update else None, "models": models, "datasets": datasets, "n_train": config["n_train"],
         "some_models": len(models) < len(LE_MODELS),
         "irnn_above_tanh_everywhere": all(acc["irnn"][d] > acc["tanh_gauss"][d] for d in datasets)
         if {"irnn", "tanh_gauss"} <= set(models) else False,

@@ -99,15 +99,28 @@ def source_hash(path: Path) -> str:
 def compute_hash(path: Path) -> str:
     """Hash of an experiment module and the rnn/ and experiments/ modules it imports: what a result depends on.
     Editing rnn/ retrains every experiment, editing one experiment retrains that one; analysis/, figures/ and
-    templates/ are outside, so changing them only recomputes numbers, redraws and re-renders."""
-    return _hash_files(f for f in source_closure(path) if any(folder in f.parents for folder in COMPUTE))
+    templates/ are outside, so changing them only recomputes numbers, redraws and re-renders. The module's
+    PROFILES table is left out: a job's own profile enters its key as `config`, so retuning `default` does not
+    stale a shipped `full` run."""
+    return _hash_files((f for f in source_closure(path) if any(folder in f.parents for folder in COMPUTE)),
+                       without_profiles=True)
 
 
-def _hash_files(files) -> str:
+def source_without_profiles(file: Path) -> bytes:
+    """A module's source with its top-level `PROFILES = {...}` assignment cut to one line, `PROFILES = ...`."""
+    text = file.read_text()
+    lines = text.split("\n")
+    for node in reversed(ast.parse(text).body):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PROFILES" for t in node.targets):
+            lines[node.lineno - 1:node.end_lineno] = ["PROFILES = ..."]
+    return "\n".join(lines).encode()
+
+
+def _hash_files(files, without_profiles=False) -> str:
     h = hashlib.sha256()
     for file in files:
         h.update(str(file.relative_to(ROOT)).encode())
-        h.update(file.read_bytes())
+        h.update(source_without_profiles(file) if without_profiles else file.read_bytes())
     return h.hexdigest()
 
 

@@ -12,7 +12,7 @@ import pytest
 
 import build
 from conftest import ROOT, run_build
-from pipeline.cache import Cache, DamagedEntry, compute_hash, source_closure
+from pipeline.cache import Cache, DamagedEntry, compute_hash, entry_key, source_closure
 from pipeline.registry import NAMES
 from pipeline.documents import num
 
@@ -233,6 +233,27 @@ def test_presentation_is_not_part_of_a_results_key():
     drawing = {p.relative_to(ROOT).as_posix() for p in source_closure(ROOT / "figures" / "cliff.py")}
     assert {"figures/cliff.py", "figures/style.py", "experiments/cliff.py"} <= drawing  # a redraw sees both
     assert compute_hash(compute) == compute_hash(compute)
+
+
+def test_a_profile_table_edit_changes_no_key_but_the_edited_profile_s(tmp_path):
+    """The PROFILES table is left out of the code hash (each job's own config is in its key): retuning `default`
+    must not stale a shipped `full` run, while any edit of the code around it still does."""
+    from pipeline.cache import source_without_profiles
+    original = (ROOT / "experiments" / "cliff.py").read_text()
+    profiles = original[original.index("PROFILES = {"):]
+    profiles = profiles[:profiles.index("\n}\n") + 3]
+    variants = {"retuned": original.replace(profiles, profiles.replace("dict(", "dict(seeds=7, ", 1)),
+                "grown": original.replace(profiles, profiles.replace("{", "{\"extra\": dict(seeds=9),\n", 1)),
+                "code": original.replace("import numpy as np", "import numpy as np  # edited", 1)}
+    hashes = {}
+    for name, text in {"original": original, **variants}.items():
+        (tmp_path / f"{name}.py").write_text(text)
+        hashes[name] = source_without_profiles(tmp_path / f"{name}.py")
+    assert all(text != original for text in variants.values())
+    assert hashes["grown"] == hashes["original"] == hashes["retuned"]
+    assert hashes["code"] != hashes["original"]
+    config = dict(seeds=1)
+    assert entry_key("cliff", config, {}, "c", "cpu") != entry_key("cliff", dict(seeds=2), {}, "c", "cpu")
 
 
 def test_no_experiment_module_imports_presentation():
