@@ -3,9 +3,9 @@ the tasks × methods table and the Ω ablation. Typed: successes[init][method], 
 import numpy as np
 
 from analysis.labels import METHOD_SHORT, TASK_LABELS
-from analysis.papers import PAPER_MAX_UPDATES, PASCANU_LENGTHS, PASCANU_SEEDS
+from analysis.papers import PAPER_MAX_UPDATES, PASCANU_LENGTHS
 from experiments.pathological import budget, updates_for
-from rnn.models import BATCH, CLIP, CONFIRM_N, CONFIRM_WRONG, INITS, LR, METHODS, N_HIDDEN, TASK_TITLES
+from rnn.models import BATCH, CHECK_EVERY, CLIP, CONFIRM_N, CONFIRM_WRONG, INITS, LR, METHODS, N_HIDDEN, TASK_TITLES
 from rnn.tasks import TASKS
 
 SMART = "smart tanh"
@@ -98,13 +98,18 @@ def numbers(config, results):
     smart = successes[SMART]
     return {
         "budget": budget(config), "task": TASK_TITLES[task], "fig7_task": task, "lengths": lengths, "seeds": S,
-        "updates": [updates_for(config, L) for L in lengths], "test_n": config["test_n"], "chance": float(TASKS[task].chance_error),
-        "paper_lengths": PASCANU_LENGTHS, "paper_max_updates": PAPER_MAX_UPDATES, "paper_seeds": PASCANU_SEEDS,
+        "updates": [updates_for(config, L) for L in lengths],
+        # updates_per_step·L at length L, or one count at every length (None); the other tasks' lengths' budgets
+        "updates_per_step": None if config.get("updates") else config["updates_per_step"],
+        "table_updates": {L: updates_for(config, L) for L in config["table_lengths"] if L not in lengths}
+        if config["table_tasks"] else {},
+        "test_n": config["test_n"], "chance": float(TASKS[task].chance_error),
+        "paper_lengths": PASCANU_LENGTHS, "paper_max_updates": PAPER_MAX_UPDATES,
         "budget_fraction": updates_for(config, lengths[-1]) / PAPER_MAX_UPDATES,
         "n_hidden": N_HIDDEN, "batch": BATCH, "lr": LR, "clip": CLIP,
         "method_labels": dict(METHOD_SHORT), "omega": METHODS["MSGD-CR"][1], "omega_text": METHODS["MSGD-CR (text)"][1],
         "headline_cr": "MSGD-CR",
-        "check_n": config["check_n"], "confirm_n": CONFIRM_N, "confirm_wrong": CONFIRM_WRONG, "ablation": ablation,
+        "check_every": CHECK_EVERY, "check_n": config["check_n"], "confirm_n": CONFIRM_N, "confirm_wrong": CONFIRM_WRONG, "ablation": ablation,
         # pre-clip gradient norm at the first update (same init and batch for every method of a seed): the task's
         # gradient alone (MSGD-C) against task + α∇Ω under each form
         "first_grad": {m: float(np.median(_slice(fig7[lengths[0], SMART], m, "first_grad"))) for m in ran[SMART]},

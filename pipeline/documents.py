@@ -117,6 +117,17 @@ def md_num(x, digits=3) -> str:
     return text
 
 
+_MATH_OR_CODE = re.compile(r"(\$[^$]+\$|`[^`]+`)")
+
+
+def tex_text(text) -> Markup:
+    """A table's text cell (analysis/tables.py) for LaTeX: inline maths $…$ kept, `code` as \\texttt, the rest
+    escaped."""
+    parts = _MATH_OR_CODE.split(str(text))   # odd items: the matches
+    return Markup("".join(escape_latex(p) if i % 2 == 0 else p if p[0] == "$" else f"\\texttt{{{escape_latex(p[1:-1])}}}"
+                          for i, p in enumerate(parts)))
+
+
 def percent(x, digits=1) -> str:
     if x is None or x != x:
         return "—"
@@ -176,7 +187,7 @@ def _environment(latex: bool, notes: Notes, latex_syntax: bool | None = None) ->
                 notes.warn(NAN_WARNING)
             return format_number(x, *args)
         return filter_
-    env.filters.update(num=noted(tex_num if latex else md_num), latex=Markup,
+    env.filters.update(num=noted(tex_num if latex else md_num), latex=Markup, text=tex_text if latex else str,
                        pct=noted((lambda x, d=1: Markup(percent(x, d))) if latex
                                  else (lambda x, d=1: percent(x, d).replace("\\%", "%"))))
     return env
