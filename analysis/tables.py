@@ -167,7 +167,8 @@ def pathological_protocol_frame(p: dict) -> pd.DataFrame:
     S, C = PASCANU_SETUP, PASCANU_CODE
     weight = _unverified(S["omega_weight"], S["omega_weight_unverified"])
     setup = [
-        ("units, batch, learning rate", f"{S['units']}, {S['batch']}, {_g(S['lr'])}, no momentum",
+        ("units, batch, learning rate", f"{S['units']}, {S['batch']}, {_g(S['lr'])}, "
+                                        + (f"momentum {_g(S['momentum'])}" if S["momentum"] else "no momentum"),
          f"{p['n_hidden']}, {p['batch']}, {_g(p['lr'])}, no momentum"),
         (r"clipping threshold, $\Omega$ weight", f"{_g(S['clip'])}, {weight}", f"{_g(p['clip'])}, {_g(p['omega'])}"),
         ("sequence lengths", _join(S["lengths"]), _join(p["lengths"])),
