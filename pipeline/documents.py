@@ -121,8 +121,7 @@ _MATH_OR_CODE = re.compile(r"(\$[^$]+\$|`[^`]+`)")
 
 
 def tex_text(text) -> Markup:
-    """A table's text cell (analysis/tables.py) for LaTeX: inline maths $…$ kept, `code` as \\texttt, the rest
-    escaped."""
+    """A table cell (analysis/tables.py) for LaTeX: maths $…$ kept, `code` as \\texttt, the rest escaped."""
     parts = _MATH_OR_CODE.split(str(text))   # odd items: the matches
     return Markup("".join(escape_latex(p) if i % 2 == 0 else p if p[0] == "$" else f"\\texttt{{{escape_latex(p[1:-1])}}}"
                           for i, p in enumerate(parts)))
