@@ -63,9 +63,9 @@ def numbers(config, results):
     member_update = (irnn["seconds"] / (len(irnn["seeds"]) * updates_per_epoch(config) * config["epochs"])
                      if irnn and irnn.get("seconds") else None)
     return {
-        "budget": budget(config),
+        "budget": budget(config), "models": models, "datasets": datasets, "n_train": config["n_train"],
         "seconds_per_member_update": member_update,
-        "paper_cpu_days": member_update * PAPER_UPDATES / 86400 if member_update else None, "models": models, "datasets": datasets, "n_train": config["n_train"],
+        "paper_cpu_days": member_update * PAPER_UPDATES / 86400 if member_update else None,
         "some_models": len(models) < len(LE_MODELS),
         "irnn_above_tanh_everywhere": all(acc["irnn"][d] > acc["tanh_gauss"][d] for d in datasets)
         if {"irnn", "tanh_gauss"} <= set(models) else False,

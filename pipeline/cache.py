@@ -109,6 +109,8 @@ def compute_hash(path: Path) -> str:
 def source_without_profiles(file: Path) -> bytes:
     """A module's source with its top-level `PROFILES = {...}` assignment cut to one line, `PROFILES = ...`."""
     text = file.read_text()
+    if "PROFILES =" not in text:   # rnn/ and most of the closure: nothing to cut, no parse at start-up
+        return text.encode()
     lines = text.split("\n")
     for node in reversed(ast.parse(text).body):
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PROFILES" for t in node.targets):
