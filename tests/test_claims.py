@@ -29,7 +29,8 @@ def test_every_claim_has_a_verdict_computed_from_the_results(smoke_build):
     assert all(c["verdict"] in VERDICTS and c["evidence"] for c in stored)
     # each carries its kind, the criterion's text and its headline test with n per group and p or an interval
     assert all(c["kind"] in {claims.CHECK, claims.ILLUSTRATION, claims.REPRODUCTION} and c["criterion"] for c in stored)
-    assert all(c["test"] and c["n"] and ("p" in c and "interval" in c) for c in stored)
+    # (a claim whose experiment could not run here, MNIST offline without ../shared, is "not run" and has no test)
+    assert all(c["test"] and c["n"] and ("p" in c and "interval" in c) for c in stored if c["verdict"] != claims.NOT_RUN)
     assert all(c["p"] is not None for c in stored if c["test"].startswith("one-sided"))
     # the stored verdicts are what the criteria give on the stored numbers (nothing typed by hand)
     assert [c["verdict"] for c in claims.evaluate(results["exp"])] == [c["verdict"] for c in stored]
