@@ -29,8 +29,10 @@ LR_GRID = [1e-4, 3e-4, 1e-3]   # spans the provisional rates (IRNN 1e-4 … tanh
 LR = {"irnn": 1e-4, "relu_gauss": 1e-4, "tanh_gauss": 1e-3, "tanh_orth": 1e-3, "lstm": 1e-3}   # provisional
 LR_DEFAULT, LR_SOURCE = chosen_rates("sequential_mnist", "mnist", LR, "provisional: fixed per model from probes (IRNN "
                                      "1e-4, tanh and LSTM 1e-3); no full-profile validation choice yet")
-# seeds: per model; `full` compares the IRNN with the tanh RNN (claim C7, a test over seeds) and runs one LSTM for
-# context (a 784-step LSTM update costs ~4 plain ones). Permuted MNIST is left to `paper`: a CPU's hours go to
+# seeds: per model; `full` compares the IRNN with the tanh RNN (claim C7, a test over seeds). The LSTM is left to
+# `paper`: a 784-step LSTM update costs ~4 plain ones, so one LSTM seed with its pilot (~1 CPU-hour) would have
+# pushed the shipped run past one working session, and the paper's LSTM number is unverified (PAPERS.md) anyway.
+# Permuted MNIST is left to `paper` too: a CPU's hours go to
 # the pixel task's comparison first.
 PROFILES = {
     "smoke":   dict(models=["irnn", "tanh_gauss"], datasets=["mnist"], n_train=256, n_test=200, epochs=1, batch=32,
@@ -38,8 +40,8 @@ PROFILES = {
     "default": dict(models=["irnn", "tanh_gauss"], datasets=["mnist", "permuted"],
                     n_train=2000, n_test=1000, epochs=5, batch=64, seeds={"irnn": 4, "tanh_gauss": 4}, n_hidden=100,
                     evals_per_epoch=1, lr=LR_DEFAULT),
-    "full":    dict(models=["irnn", "tanh_gauss", "lstm"], datasets=["mnist"], n_train=55000, n_test=10000, epochs=10,
-                    batch=64, seeds={"irnn": 5, "tanh_gauss": 5, "lstm": 1}, n_hidden=100, evals_per_epoch=1,
+    "full":    dict(models=["irnn", "tanh_gauss"], datasets=["mnist"], n_train=55000, n_test=10000, epochs=10,
+                    batch=64, seeds={"irnn": 5, "tanh_gauss": 5}, n_hidden=100, evals_per_epoch=1,
                     lr_grid=LR_GRID, pilot_seeds=1, pilot_updates=2000, n_validation=5000, lr=LR),
     "paper":   dict(models=list(LE_MODELS), datasets=["mnist", "permuted"], n_train=55000, n_test=10000, epochs=100,
                     batch=16, seeds={m: 5 for m in LE_MODELS}, n_hidden=100, evals_per_epoch=1, lr_grid=LR_GRID,
