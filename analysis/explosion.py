@@ -2,6 +2,7 @@
 error, with and without clipping; and the seed whose largest jump the figure shows."""
 import numpy as np
 
+from analysis.stats import compare
 from experiments.explosion import METHODS, budget
 from rnn.models import TASK_TITLES
 from rnn.tasks import TASKS
@@ -9,6 +10,7 @@ from rnn.tasks import TASKS
 SPIKE = 10.0     # a spike: the pre-clip norm is more than SPIKE times the run's median norm
 WINDOW = 50      # updates averaged before / after a spike to measure the jump in loss
 FALLBACK = 0.2   # a fall-back: test error rises by more than this between two evaluations
+LEARNED = 0.1    # a run learned the task: final test error below 10 %
 
 
 def spikes(norm):
@@ -61,6 +63,9 @@ def numbers(config, results):
             st["final"].append(float(r["final_error"][k]))
     show, at, jumps = shown(results)
     u, c = stats["MSGD"], stats["MSGD-C"]
+    learned = {m: sum(e < LEARNED for e in stats[m]["final"]) for m in METHODS}
+    learned_test = compare("fisher", (learned["MSGD-C"], len(c["final"])), (learned["MSGD"], len(u["final"])),
+                           ("clipped", "plain"), f"runs that learned (final test error < {LEARNED:.0%})")
     return {
         "budget": budget(config), "task": TASK_TITLES[config["task"]], "length": config["length"],
         "init": config["init"], "seeds": config["seeds"], "updates": config["updates"], "shown_seed": int(show["seed"]),
@@ -75,7 +80,9 @@ def numbers(config, results):
         "mean_jump_plain": float(np.mean(u["jumps"])) if u["jumps"] else None,
         "mean_jump_clipped": float(np.mean(c["jumps"])) if c["jumps"] else None,
         "fallbacks_plain": u["fallbacks"], "fallbacks_clipped": c["fallbacks"],
-        "clipping_prevents_fallbacks": c["fallbacks"] < u["fallbacks"],
+        "fewer_fallbacks_clipped": c["fallbacks"] < u["fallbacks"],
+        "learned_level": LEARNED, "learned_clipped": learned["MSGD-C"], "learned_plain": learned["MSGD"],
+        "learned_p": learned_test["p"], "learned_significant": bool(learned_test["significant"]),
         "final_plain": u["final"], "final_clipped": c["final"],
         "median_final_plain": float(np.median(u["final"])), "median_final_clipped": float(np.median(c["final"])),
         "chance": float(TASKS[config["task"]].chance_error),

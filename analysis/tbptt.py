@@ -5,7 +5,7 @@ import numpy as np
 from experiments.tbptt import INIT, METHOD, TASK, budget, lags
 from rnn.models import TASK_TITLES
 
-LEARNED = 0.4   # a median final error below this: the window learned the task (chance 0.75, one symbol 0.5)
+LEARNED = 0.1   # a run learned the task: final error below 10 % (claim C5's level; chance 0.75, one symbol 0.5)
 
 
 def _steps(w, L: int) -> int:
@@ -35,8 +35,11 @@ def numbers(config, results):
         "lag_first": [p0_lo, p0_hi], "lag_second": [p1_lo, p1_hi],
         "final": final, "median_final": {k: float(np.median(v)) for k, v in final.items()},
         "short_window": short[0] if short else None, "mid_window": mid[0] if mid else None,
-        # a window that misses the first symbol but learns all the same: the forward pass carried it in
-        "mid_window_learns": bool(mid and float(np.median(final[str(mid[0])])) < LEARNED),
+        # seeds of the window that misses the first symbol that learned all the same (the forward pass carried it in):
+        # a count, k of n, since one such seed already speaks against "a shorter window cannot learn"
+        "mid_window_learned": sum(e < LEARNED for e in final[str(mid[0])]) if mid else 0,
+        "mid_window_runs": len(final[str(mid[0])]) if mid else 0,
+        "mid_window_learns": bool(mid and any(e < LEARNED for e in final[str(mid[0])])),
         "price_long": int(Lmax),
         "price_long_full_ms": 1e3 * price[Lmax]["full"],
         "price_long_short_window": int(min(trunc)) if trunc else None,

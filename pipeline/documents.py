@@ -36,7 +36,7 @@ class DocumentError(Exception):
 
 
 def escape_latex(text) -> str:
-    return _SPECIALS_RE.sub(lambda m: LATEX_SPECIALS[m.group()], str(text))
+    return re.sub(r"--(?=[a-z])", "-{}-", _SPECIALS_RE.sub(lambda m: LATEX_SPECIALS[m.group()], str(text)))  # --flag
 
 
 class LatexText(str):
