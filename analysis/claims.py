@@ -349,7 +349,7 @@ CLAIMS = {
            "lengths that ran (k/n with a 95 % Wilson interval); (b) in a majority of seeds on each other task; "
            "(c) trained on lengths up to L_max, a median error below 1 % up to at least 10 × L_max (untested when the "
            "net has not learned the task within its training lengths). Reproduced: all parts that ran; partly: some; "
-           "not reproduced: none of those tested; inconclusive: no part could be tested. Trained or tested below L = {PASCANU_SHORTEST}: "
+           f"not reproduced: none of those tested; inconclusive: no part could be tested. Trained or tested below L = {PASCANU_SHORTEST}: "
            "at most partly."),
     "C5": ("Lecture (not a claim either paper tests): truncated BPTT cannot learn lags longer than its window",
            ILLUSTRATION, ("tbptt",), truncation,

@@ -256,3 +256,8 @@ def test_not_run_and_every_row_carries_kind_test_and_criterion():
     assert c2["kind"] == claims.ILLUSTRATION and c2["test"] == "one-sided Fisher exact"
     assert c2["n"] == {"clipped": 5, "plain": 5} and c2["p"] < 0.05 and c2["criterion"].startswith("(a)")
     assert {r["kind"] for r in rows} == {claims.CHECK, claims.ILLUSTRATION, claims.REPRODUCTION}
+
+
+def test_every_criterion_text_is_formatted():
+    """A criterion's text is printed beside its verdict: no unformatted {NAME} left in it."""
+    assert not [cid for cid, row in claims.CLAIMS.items() if "{" in row[4] or "}" in row[4]]
