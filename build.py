@@ -410,7 +410,8 @@ def build(args, out: Path, cache, outputs) -> int:
         from pipeline import shipped
         shipped.ship([p for p in plans if p in runnable], cache, args.shipped / args.profile, args.profile, device,
                      git_commit())
-        shipped.write_chosen_rates(args.shipped / args.profile, numbers, git_commit())
+        # only the experiments asked for (--only): a part shipped earlier keeps its rates and the commit they came from
+        shipped.write_chosen_rates(args.shipped / args.profile, {k: v for k, v in numbers.items() if k in (args.only or numbers)}, git_commit())
     deliverables = sorted(n for n in outputs.written if not n.startswith("build/"))
     from pipeline.cache import file_digest
     stamp.write_text(json.dumps({"fingerprint": fingerprint, "summary": summary,

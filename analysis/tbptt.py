@@ -26,6 +26,7 @@ def numbers(config, results):
     windows = [r["window"] for r in runs]
     short = [w for w in windows if w is not None and w < p1_hi]   # sees neither symbol for sure
     mid = [w for w in windows if w is not None and p1_hi <= w < p0_lo]
+    mid_final = final[str(mid[0])] if mid else []
     lengths = sorted(price, key=int)
     Lmax = lengths[-1]
     trunc = [w for w in price[Lmax] if w != "full"]
@@ -37,9 +38,7 @@ def numbers(config, results):
         "short_window": short[0] if short else None, "mid_window": mid[0] if mid else None,
         # seeds of the window that misses the first symbol that learned all the same (the forward pass carried it in):
         # a count, k of n, since one such seed already speaks against "a shorter window cannot learn"
-        "mid_window_learned": sum(e < LEARNED for e in final[str(mid[0])]) if mid else 0,
-        "mid_window_runs": len(final[str(mid[0])]) if mid else 0,
-        "mid_window_learns": bool(mid and any(e < LEARNED for e in final[str(mid[0])])),
+        "mid_window_learned": sum(e < LEARNED for e in mid_final), "mid_window_runs": len(mid_final),
         "price_long": int(Lmax),
         "price_long_full_ms": 1e3 * price[Lmax]["full"],
         "price_long_short_window": int(min(trunc)) if trunc else None,
