@@ -1,4 +1,5 @@
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,16 @@ def needs_tex():
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+def skipped_for_input(stdout: str) -> set[str]:
+    """Experiments a build skipped because their input data is not here (MNIST on a machine with neither
+    ../shared/data/mnist nor internet). Outside CI a test leaves them out of what it expects; in CI, where the data
+    must be there, such a build fails the test."""
+    skipped = set(re.findall(r"^skipping (\S+): .* not available", stdout, re.M))
+    if skipped and os.environ.get("CI"):
+        pytest.fail(f"input data missing in CI for {', '.join(sorted(skipped))}")
+    return skipped
 
 
 def run_build(*args, env=None, timeout=600):
