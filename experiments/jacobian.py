@@ -12,7 +12,7 @@ from rnn.init import init_recurrent
 
 PROFILES = {
     "smoke":   dict(n_hidden=100, steps=100, n_in=10, seeds=3),
-    "default": dict(n_hidden=100, steps=100, n_in=10, seeds=20),
+    "default": dict(n_hidden=100, steps=100, n_in=10, seeds=10),
     "full":    dict(n_hidden=100, steps=100, n_in=10, seeds=100),
     "paper":   dict(n_hidden=100, steps=100, n_in=10, seeds=100),
 }

@@ -37,7 +37,9 @@ LR_DEFAULT, LR_SOURCE = chosen_rates("sequential_mnist", "mnist", LR, "provision
 PROFILES = {
     "smoke":   dict(models=["irnn", "tanh_gauss"], datasets=["mnist"], n_train=256, n_test=200, epochs=1, batch=32,
                     seeds={"irnn": 1, "tanh_gauss": 1}, n_hidden=32, evals_per_epoch=1, lr=LR),
-    "default": dict(models=["irnn", "tanh_gauss"], datasets=["mnist", "permuted"],
+    # default: pixel MNIST only; at this budget the permuted task separated nothing (IRNN 20 % vs tanh 18 %, p = 0.34,
+    # 4 seeds each) and its half of the experiment's 194 CPU-seconds kept the build over its 10 minutes
+    "default": dict(models=["irnn", "tanh_gauss"], datasets=["mnist"],
                     n_train=2000, n_test=1000, epochs=5, batch=64, seeds={"irnn": 4, "tanh_gauss": 4}, n_hidden=100,
                     evals_per_epoch=1, lr=LR_DEFAULT),
     "full":    dict(models=["irnn", "tanh_gauss"], datasets=["mnist"], n_train=55000, n_test=10000, epochs=10,
