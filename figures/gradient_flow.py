@@ -27,7 +27,7 @@ def draw(config, results, figures) -> list:
                 ax.plot(k, share(m, T, step), color=MODEL_COLOURS[m], lw=1.6, label=MODEL_SHORT[m])
             ax.axvline(T / 2, color=CHANCE, ls=":", lw=0.9)
             ax.set_yscale("log")
-            ax.locator_params(axis="y", numticks=4)
+            ax.locator_params(axis="y", numticks=4 if len(lengths) < 3 else 3)   # three rows leave room for three ticks
             ax.minorticks_off()
             if T == lengths[0]:   # the columns are moments of training, the rows lengths
                 ax.set_title(_("через {n} шагов обучения").format(n=step) if step else _("начало"), fontsize=9, pad=2)
