@@ -25,14 +25,15 @@ def is_timing(key) -> bool:
 
 
 def choose(plans, folder: Path, n: int, names=(), seed=None) -> list:
-    """(plan, job) pairs to re-run: the named experiments' shipped jobs, else n at random among the cheaper half
-    of the current (non-stale) shipped jobs."""
+    """(plan, job) pairs to re-run: the named experiments' n cheapest shipped jobs (all with n = 0), else n at random
+    among the cheaper half of the current (non-stale) shipped jobs."""
     manifest = load_manifest(folder)
     if manifest is None:
         raise ShippedError(f"nothing is shipped in {folder}: --verify needs a shipped run (build.py --ship)")
     seconds = {(r["experiment"], r["key"]): r["seconds"] for r in manifest["jobs"]}
     # a job that only measures time (truncated BPTT's price) has nothing to compare
     current = [(p, j) for p in plans for j in p.jobs if (p.name, j.key) in seconds and not any(map(is_timing, j.spec))]
+    current.sort(key=lambda pj: seconds[(pj[0].name, pj[1].key)])   # cheapest first: a check anyone can afford
     if names:
         current = [(p, j) for p, j in current if p.name in names]
     if not current:
@@ -40,7 +41,6 @@ def choose(plans, folder: Path, n: int, names=(), seed=None) -> list:
                            + (f" for {', '.join(names)}" if names else "") + " (all stale?)")
     if names:
         return current[:n] if n else current
-    current.sort(key=lambda pj: seconds[(pj[0].name, pj[1].key)])
     cheap = current[:max(n, math.ceil(len(current) / 2))]
     return random.Random(seed).sample(cheap, min(n, len(cheap)))
 
