@@ -91,7 +91,7 @@ def mnist_frame(s: dict) -> pd.DataFrame:
     later work's; one row per (model, dataset)."""
     diverged = {(c["model"], c["dataset"]): c["diverged"] for c in s["per_seed"]}
     rows = [dict(source="ours and Le et al. 2015", model=r["label"], dataset=d, paper=r["paper"].get(d),
-                 paper_unverified=r["unverified"], ours=r["ours"].get(d), seeds=s["seeds"],
+                 paper_unverified=r["unverified"], ours=r["ours"].get(d), seeds=s["seeds"] if d in s["datasets"] else None,
                  diverged=diverged.get((r["model"], d))) for r in s["rows"] for d in ("mnist", "permuted")]
     rows += [dict(source="later work", model=r["model"], dataset=d, paper=r[d], paper_unverified=False, ours=None,
                   seeds=None, diverged=None) for r in s["later"] for d in ("mnist", "permuted")]
@@ -193,7 +193,7 @@ def pathological_protocol_frame(p: dict) -> pd.DataFrame:
          f"{p['test_n']} fresh sequences, fewer than {100 * S['wrong_below']:g}% wrong"),
         ("noiseless memorisation", "blank class on non-recall steps; a sequence is wrong if any step is", "the same"),
         ("length generalisation", f"training length drawn per batch from $[{a}, {b})$",
-         "the same in `full`; `default` draws from a shorter range its budget can learn")]
+         "the same in `full`; `default` draws from a shorter range, to fit its budget")]
     return pd.DataFrame([dict(part="setup", setting=k, paper=v, ours=o) for k, v, o in setup]
                         + [dict(part="code", setting=k, paper=v, ours=o) for k, v, o in code])
 
