@@ -4,12 +4,20 @@ import numpy as np
 
 from analysis.labels import MODEL_LABELS
 from analysis.papers import LATER_MNIST, LE_MNIST, LE_MNIST_UNVERIFIED, PAPER_UPDATES
+from experiments import chosen_rates
 from experiments.sequential_mnist import LR_SOURCE, budget, updates_per_epoch
 from rnn.data import PERMUTATION_SEED
 from rnn.models import LE_CLIP, LE_MODELS, LE_OPTIMIZER
 
 DATASETS = {"mnist": "pixel MNIST", "permuted": "permuted MNIST"}
 CHANCE_ACCURACY = 0.1    # ten classes
+
+
+def _source(config, models) -> str:
+    """Where the rates of a profile without a grid came from: the shipped full run's choice when they are its rates
+    (results/full/chosen_rates.json), else the provisional ones (experiments.sequential_mnist.LR_SOURCE)."""
+    chosen, source = chosen_rates("sequential_mnist", "mnist", {m: None for m in models}, LR_SOURCE)
+    return source if all(chosen[m] == config["lr"][m] for m in models) else LR_SOURCE
 
 
 def accuracy_curves(r, per_epoch):
@@ -69,7 +77,7 @@ def numbers(config, results):
         "some_models": len(models) < len(LE_MODELS),
         "irnn_above_tanh_everywhere": all(acc["irnn"][d] > acc["tanh_gauss"][d] for d in datasets)
         if {"irnn", "tanh_gauss"} <= set(models) else False,
-        "lr_grid": list(config["lr_grid"]) if config.get("lr_grid") else None, "lr_source": LR_SOURCE,
+        "lr_grid": list(config["lr_grid"]) if config.get("lr_grid") else None, "lr_source": _source(config, models) if not config.get("lr_grid") else "unused: each model's rate was chosen on validation data from lr_grid (lr_chosen)",
         "n_validation": config.get("n_validation"),
         # per-seed final accuracy (%) of every (model, dataset), diverged runs at chance: what claim C7's tests read
         "per_seed": [dict(model=m, dataset=d, final=[float(100 * a) for a in by[(m, d)]["test_accuracy"][:, -1]],
