@@ -82,3 +82,15 @@ def test_an_mnist_grid_job_runs_a_pilot_on_held_out_images_then_its_seeds_at_the
     assert np.all((p["validation_accuracy"] >= 0) & (p["validation_accuracy"] <= 1))
     assert r["lr"] == sm.choose_pilot_rate(p["lrs"], p["seeds"], p["validation_accuracy"])[0]
     assert r["test_accuracy"].shape[0] == 2 and not set(p["seeds"]) & set(r["seeds"])
+
+
+def test_default_trains_at_the_rates_the_shipped_full_run_chose():
+    """Issue 16: `default` uses the rates `full` chose on validation data, for every model full chose for (MNIST: the
+    IRNN and the tanh RNN; adding at T = 150: all five)."""
+    import json
+    from experiments import CHOSEN_RATES, sequential_mnist as sm
+    chosen = json.loads(CHOSEN_RATES.read_text())
+    mnist, add = chosen["sequential_mnist"]["lr"]["mnist"], chosen["adding"]["lr"]["150"]
+    assert set(mnist) >= {"irnn", "tanh_gauss"} and len(add) == 5
+    assert all(sm.PROFILES["default"]["lr"][m] == lr for m, lr in mnist.items())
+    assert all(adding.PROFILES["default"]["lr"][m] == lr for m, lr in add.items())
