@@ -9,6 +9,13 @@ from rnn.models import LE_MODELS
 UNDERFLOW = 1e-30          # a ratio below this is reported as 0 (the float32 signal itself underflowed)
 
 
+def figure_lengths(config) -> list:
+    """The lengths the figure draws, one row each: the shortest and the longest (a slide holds two rows; with three,
+    its labels measured under 6 pt)."""
+    lengths = sorted(config["lengths"])
+    return lengths if len(lengths) <= 2 else [lengths[0], lengths[-1]]
+
+
 def recorded_steps(results):
     return [int(s) for s in results[0]["steps"]]
 
@@ -44,6 +51,7 @@ def numbers(config, results):
     } for T in lengths}
     forget_bias = LE_MODELS["lstm"]["forget_bias"]
     return {"budget": budget(config), "seeds": config["seeds"], "lengths": lengths, "steps": steps,
+            "figure_lengths": figure_lengths(config),
             "last_step": steps[-1],
             "forget_gate_init": float(1 / (1 + np.exp(-forget_bias))), "labels": {m: MODEL_LABELS[m] for m in LE_MODELS},
             "by_length": by_length,

@@ -2,7 +2,7 @@
 analysis/gradient_flow.py)."""
 import numpy as np
 
-from analysis.gradient_flow import recorded_steps, share as _share
+from analysis.gradient_flow import figure_lengths, recorded_steps, share as _share
 from figures.style import _, CHANCE, FULL_W, MODEL_COLOURS, MODEL_SHORT, legend_top, plt, save
 from rnn.models import LE_MODELS
 
@@ -10,7 +10,7 @@ from rnn.models import LE_MODELS
 # lengths: the longest of the adding experiment's default profile, and the paper's shortest; learning rates as there
 def draw(config, results, figures) -> list:
     saved = []
-    lengths = sorted(config["lengths"])
+    lengths = figure_lengths(config)   # two rows at most: three made the slide's labels too small to read
     steps = recorded_steps(results)
     shown = [steps[0], steps[-1]] if len(steps) > 1 else steps
 
@@ -27,14 +27,14 @@ def draw(config, results, figures) -> list:
                 ax.plot(k, share(m, T, step), color=MODEL_COLOURS[m], lw=1.6, label=MODEL_SHORT[m])
             ax.axvline(T / 2, color=CHANCE, ls=":", lw=0.9)
             ax.set_yscale("log")
-            ax.locator_params(axis="y", numticks=4 if len(lengths) < 3 else 3)   # three rows leave room for three ticks
+            ax.locator_params(axis="y", numticks=4)
             ax.minorticks_off()
             if T == lengths[0]:   # the columns are moments of training, the rows lengths
-                ax.set_title(_("через {n} шагов обучения").format(n=step) if step else _("начало"), fontsize=9, pad=2)
+                ax.set_title(_("после {n} шагов").format(n=step) if step else _("начало"), fontsize=9, pad=2)
         lo = min(float(np.min(share(m, T, st))) for m in LE_MODELS for st in shown)
         hi = max(float(np.max(share(m, T, st))) for m in LE_MODELS for st in shown)
         row[0].set_ylim(max(lo / 3, 1e-30), max(3 * hi, 3.0))
-        row[0].set_ylabel(f"$T = {T}$", fontsize=11)   # 9 pt measured under 6 pt on the slide (slide_text.py)
+        row[0].set_ylabel(f"$T = {T}$", fontsize=9)
     for ax in axes[-1]:
         ax.set_xlabel(_("шаг $k$"))
     fig.supylabel(_("сигнал ошибки\nна шаге $k$,\nв долях шага $T$"), fontsize=10)   # no subscripts: they read too small
