@@ -28,10 +28,11 @@ OTHER_TASKS = ["temporal_order_3bit", "adding", "multiplication", "random_permut
 PROFILES = {
     "smoke":   dict(fig7_task="temporal_order", lengths=[10, 15], table_tasks=["adding"], table_lengths=[10],
                     methods=ALL_METHODS, seeds=2, updates_per_step=4, check_n=50, test_n=200, monitor_n=100, evals=4),
-    # default: 120·L updates (6000 at L = 50) fit the 10-minute build; at 200·L every MSGD-CR success at L = 50 came
-    # before update 4,800, and a cell costs in proportion to its cap (a batch runs until its last member stops)
+    # default: 100·L updates (5000 at L = 50) fit the 10-minute build with a margin; at 200·L every MSGD-CR success
+    # at L = 50 came before update 4,800, and a cell costs in proportion to its cap (a batch runs until its last
+    # member stops)
     "default": dict(fig7_task="temporal_order", lengths=[50], table_tasks=OTHER_TASKS, table_lengths=[20],
-                    methods=PAPER_METHODS, seeds=4, updates_per_step=120, check_n=200, test_n=2000, monitor_n=500,
+                    methods=PAPER_METHODS, seeds=4, updates_per_step=100, check_n=200, test_n=2000, monitor_n=500,
                     evals=24),
     "full":    dict(fig7_task="temporal_order", lengths=[50, 100, 200], table_tasks=OTHER_TASKS,
                     table_lengths=[50], methods=ALL_METHODS, seeds=5, updates=10000, check_n=500,
