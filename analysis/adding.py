@@ -13,6 +13,8 @@ BASELINE = 1 / 6          # MSE of always predicting 1 (TASKS["adding_le"].chanc
 SOLVED = BASELINE / 10    # "beats the baseline by 10×"
 
 
+GRID_SOURCE = "unused: each model's rate was chosen on validation data from lr_grid (lr_chosen)"   # lr_source of a profile with a grid
+
 def first_below(steps, curve, level):
     """First evaluated update at which the test MSE is below level (None if never)."""
     hit = np.nonzero(np.asarray(curve) < level)[0]
@@ -116,7 +118,7 @@ def numbers(config, results):
         "lr_grid": list(config["lr_grid"]) if config.get("lr_grid") else None,
         "lr_chosen": {m: {T: by[(m, T)]["lr"] for T in lengths} for m in LE_MODELS},
         "lr_validation": {m: {T: by[(m, T)]["validation"] for T in lengths} for m in LE_MODELS},
-        "lr_source": LR_SOURCE if not config.get("lr_grid") else "unused: each model's rate was chosen on validation data from lr_grid (lr_chosen)",   # "lr": the recorded rates, used only without a grid
+        "lr_source": LR_SOURCE if not config.get("lr_grid") else GRID_SOURCE,   # "lr": the recorded rates, used only without a grid
         # per-seed final MSE of every (model, T), diverged runs at the baseline: what claim C6's tests read
         "per_seed": [dict(model=m, length=T, final=summary[(m, T)]["finals"], diverged=summary[(m, T)]["diverged"])
                      for m in LE_MODELS for T in lengths],

@@ -2,6 +2,7 @@
 MNIST, beside the paper's and later work's."""
 import numpy as np
 
+from analysis.adding import GRID_SOURCE
 from analysis.labels import MODEL_LABELS
 from analysis.papers import LATER_MNIST, LE_MNIST, LE_MNIST_UNVERIFIED, PAPER_UPDATES
 from experiments import chosen_rates
@@ -77,7 +78,7 @@ def numbers(config, results):
         "some_models": len(models) < len(LE_MODELS),
         "irnn_above_tanh_everywhere": all(acc["irnn"][d] > acc["tanh_gauss"][d] for d in datasets)
         if {"irnn", "tanh_gauss"} <= set(models) else False,
-        "lr_grid": list(config["lr_grid"]) if config.get("lr_grid") else None, "lr_source": _source(config, models) if not config.get("lr_grid") else "unused: each model's rate was chosen on validation data from lr_grid (lr_chosen)",
+        "lr_grid": list(config["lr_grid"]) if config.get("lr_grid") else None, "lr_source": _source(config, models) if not config.get("lr_grid") else GRID_SOURCE,
         "n_validation": config.get("n_validation"),
         # per-seed final accuracy (%) of every (model, dataset), diverged runs at chance: what claim C7's tests read
         "per_seed": [dict(model=m, dataset=d, final=[float(100 * a) for a in by[(m, d)]["test_accuracy"][:, -1]],
