@@ -11,9 +11,9 @@ from rnn.models import LE_CLIP, LE_MODELS, LE_OPTIMIZER
 
 BASELINE = 1 / 6          # MSE of always predicting 1 (TASKS["adding_le"].chance_loss)
 SOLVED = BASELINE / 10    # "beats the baseline by 10×"
+# lr_source of a profile with a grid (the MNIST analysis says the same)
+GRID_SOURCE = "unused: each model's rate was chosen on validation data from lr_grid (lr_chosen)"
 
-
-GRID_SOURCE = "unused: each model's rate was chosen on validation data from lr_grid (lr_chosen)"   # lr_source of a profile with a grid
 
 def first_below(steps, curve, level):
     """First evaluated update at which the test MSE is below level (None if never)."""

@@ -21,7 +21,6 @@ import numpy as np
 from analysis import stats
 from analysis.adding import BASELINE, SOLVED   # the adding problem's baseline MSE (predict 1) and "solved" level
 from analysis.papers import LE_LENGTHS, PASCANU_LENGTHS
-from analysis.tbptt import LEARNED   # a run learned temporal order: final error below 10 %
 
 REPRODUCED, PARTLY, NOT, INCONCLUSIVE, NOT_RUN = "reproduced", "partly", "not reproduced", "inconclusive", "not run"
 VERDICTS = (REPRODUCED, PARTLY, NOT, INCONCLUSIVE, NOT_RUN)

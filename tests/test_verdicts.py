@@ -10,6 +10,7 @@ from scipy import stats as sps
 from analysis import stats
 from analysis import claims
 from analysis.claims import INCONCLUSIVE, NOT, NOT_RUN, PARTLY, REPRODUCED
+from analysis.tbptt import LEARNED
 
 # ----------------------------------------------------------------------------- the statistics
 
@@ -169,7 +170,7 @@ def tbptt(full, short, mid=None):
         final["8"] = mid
         med["8"] = float(np.median(mid))
     return {"tbptt": dict(final=final, median_final=med, short_window=2, mid_window=8 if mid else None,
-                          mid_window_learned=sum(e < claims.LEARNED for e in mid or []), mid_window_runs=len(mid or []),
+                          mid_window_learned=sum(e < LEARNED for e in mid or []), mid_window_runs=len(mid or []),
                           length=20, chance=0.75)}
 
 
